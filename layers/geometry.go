@@ -1,0 +1,124 @@
+package layers
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// NormalizeGeometry checks a geometry against the layer's declared type and
+// returns it in storage form: Polygon promoted to MultiPolygon, LineString to
+// MultiLineString. It checks coordinates (finite, lon within ±180, lat within
+// ±90), rings (closed, at least 4 points) and lines (at least 2 distinct
+// points). OGC validity (self-intersections and the like) is checked by GEOS
+// in spatial/topology, not here.
+func (l *Layer) NormalizeGeometry(g orb.Geometry) (orb.Geometry, error) {
+	fail := func(p Problem) error { return &ValidationError{Layer: l.ID, Problems: Problems{p}} }
+	if g == nil {
+		return nil, fail(Problem{Reason: "geometry is missing"})
+	}
+	switch l.Geometry {
+	case Point:
+		p, ok := g.(orb.Point)
+		if !ok {
+			return nil, fail(Problem{Reason: fmt.Sprintf("layer takes Point geometries, got %s", g.GeoJSONType())})
+		}
+		if err := checkCoord(p); err != "" {
+			return nil, fail(Problem{Reason: err, Location: coordLoc(p)})
+		}
+		return p, nil
+	case LineString:
+		var ml orb.MultiLineString
+		switch v := g.(type) {
+		case orb.LineString:
+			ml = orb.MultiLineString{v}
+		case orb.MultiLineString:
+			ml = v
+		default:
+			return nil, fail(Problem{Reason: fmt.Sprintf("layer takes LineString or MultiLineString geometries, got %s", g.GeoJSONType())})
+		}
+		if len(ml) == 0 {
+			return nil, fail(Problem{Reason: "geometry is empty"})
+		}
+		for i, ls := range ml {
+			for _, p := range ls {
+				if err := checkCoord(p); err != "" {
+					return nil, fail(Problem{Part: intp(i), Reason: err, Location: coordLoc(p)})
+				}
+			}
+			if distinctPoints(ls) < 2 {
+				return nil, fail(Problem{Part: intp(i), Reason: "line needs at least 2 distinct points"})
+			}
+		}
+		return ml, nil
+	case Polygon:
+		var mp orb.MultiPolygon
+		switch v := g.(type) {
+		case orb.Polygon:
+			mp = orb.MultiPolygon{v}
+		case orb.MultiPolygon:
+			mp = v
+		default:
+			return nil, fail(Problem{Reason: fmt.Sprintf("layer takes Polygon or MultiPolygon geometries, got %s", g.GeoJSONType())})
+		}
+		if len(mp) == 0 {
+			return nil, fail(Problem{Reason: "geometry is empty"})
+		}
+		for i, poly := range mp {
+			if len(poly) == 0 {
+				return nil, fail(Problem{Part: intp(i), Reason: "polygon has no rings"})
+			}
+			for j, ring := range poly {
+				for _, p := range ring {
+					if err := checkCoord(p); err != "" {
+						return nil, fail(Problem{Part: intp(i), Ring: intp(j), Reason: err, Location: coordLoc(p)})
+					}
+				}
+				if len(ring) < 4 {
+					return nil, fail(Problem{Part: intp(i), Ring: intp(j), Reason: fmt.Sprintf("ring has %d points, at least 4 needed", len(ring))})
+				}
+				if ring[0] != ring[len(ring)-1] {
+					return nil, fail(Problem{Part: intp(i), Ring: intp(j), Reason: "ring is not closed: first and last points differ", Location: coordLoc(ring[0])})
+				}
+			}
+		}
+		return mp, nil
+	}
+	return nil, fail(Problem{Reason: fmt.Sprintf("layer geometry type %q unknown", l.Geometry)})
+}
+
+func checkCoord(p orb.Point) string {
+	x, y := p[0], p[1]
+	if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+		return "coordinate is not a finite number"
+	}
+	if x < -180 || x > 180 {
+		return fmt.Sprintf("longitude %g is outside -180…180", x)
+	}
+	if y < -90 || y > 90 {
+		return fmt.Sprintf("latitude %g is outside -90…90", y)
+	}
+	return ""
+}
+
+func coordLoc(p orb.Point) []float64 {
+	if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+		return nil // JSON cannot carry them
+	}
+	return []float64{p[0], p[1]}
+}
+
+func distinctPoints(ls orb.LineString) int {
+	if len(ls) == 0 {
+		return 0
+	}
+	n := 1
+	for i := 1; i < len(ls); i++ {
+		if ls[i] != ls[0] {
+			n++
+			break
+		}
+	}
+	return n
+}

@@ -1,0 +1,301 @@
+// Package spatial holds the in-memory index over every layer (one R-tree per
+// layer), the write path beside it, and the queries the API answers from it.
+package spatial
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/btree"
+	"github.com/tidwall/rtree"
+
+	"github.com/onemap/onemap/layers"
+)
+
+// Op is the kind of change applied to the index.
+type Op string
+
+const (
+	OpCreate  Op = "create"
+	OpReplace Op = "replace"
+	OpDelete  Op = "delete"
+	OpReload  Op = "reload" // a whole layer was replaced (bulk import, replica catch-up)
+)
+
+// Change is what the index announces after it applied an edit: enough for a
+// tile cache to drop the touched tiles and for verdicts to be recomputed.
+type Change struct {
+	Layer          string
+	ID             int64 // 0 for OpReload
+	Op             Op
+	OldBound       *orb.Bound // nil when the feature did not exist before
+	NewBound       *orb.Bound // nil when the feature no longer exists
+	FeatureVersion int64      // the feature's version after the change (0 when deleted)
+	DataVersion    uint64     // the index snapshot version that contains the change
+}
+
+// Index is the live spatial index over every catalogue layer. Readers take a
+// Snapshot, which is immutable: they never wait for a writer and never see a
+// half-applied change. Writers are serialised and publish a new snapshot per
+// change; tidwall's R-tree and B-tree copy on write, so a snapshot is cheap.
+type Index struct {
+	cat *layers.Catalog
+
+	mu  sync.Mutex // serialises writers
+	cur atomic.Pointer[Snapshot]
+
+	subsMu sync.RWMutex
+	subs   []func(Change)
+}
+
+// Snapshot is a consistent, immutable view of every layer at one data version.
+type Snapshot struct {
+	version uint64
+	layers  map[string]*layerIndex
+}
+
+type layerIndex struct {
+	tree *rtree.RTreeG[*layers.Feature]
+	byID *btree.Map[int64, *layers.Feature]
+}
+
+func newLayerIndex() *layerIndex {
+	return &layerIndex{tree: &rtree.RTreeG[*layers.Feature]{}, byID: btree.NewMap[int64, *layers.Feature](64)}
+}
+
+func (li *layerIndex) copy() *layerIndex {
+	return &layerIndex{tree: li.tree.Copy(), byID: li.byID.Copy()}
+}
+
+// NewIndex returns an empty index with one (empty) layer per catalogue layer.
+func NewIndex(cat *layers.Catalog) *Index {
+	s := &Snapshot{layers: make(map[string]*layerIndex, len(cat.Layers))}
+	for _, l := range cat.Layers {
+		s.layers[l.ID] = newLayerIndex()
+	}
+	idx := &Index{cat: cat}
+	idx.cur.Store(s)
+	return idx
+}
+
+// Catalog returns the catalogue the index was built for.
+func (idx *Index) Catalog() *layers.Catalog { return idx.cat }
+
+// Snapshot returns the current immutable view.
+func (idx *Index) Snapshot() *Snapshot { return idx.cur.Load() }
+
+// Subscribe registers fn to be called, in order, with every change applied
+// from now on. fn runs on the writer's goroutine and must not block.
+func (idx *Index) Subscribe(fn func(Change)) {
+	idx.subsMu.Lock()
+	defer idx.subsMu.Unlock()
+	idx.subs = append(idx.subs, fn)
+}
+
+func (idx *Index) announce(c Change) {
+	idx.subsMu.RLock()
+	defer idx.subsMu.RUnlock()
+	for _, fn := range idx.subs {
+		fn(c)
+	}
+}
+
+// LoadStats says what Load read.
+type LoadStats struct {
+	Features int64
+	Elapsed  time.Duration
+}
+
+// Load reads every catalogue layer from the store into the index, replacing
+// what was there, and logs progress per layer.
+func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger) (LoadStats, error) {
+	start := time.Now()
+	var total int64
+	for _, l := range idx.cat.Layers {
+		t0 := time.Now()
+		feats := make([]*layers.Feature, 0, 1024)
+		if err := store.Scan(ctx, l.ID, func(f *layers.Feature) error {
+			feats = append(feats, f)
+			return nil
+		}); err != nil {
+			return LoadStats{}, fmt.Errorf("load layer %s: %w", l.ID, err)
+		}
+		if err := idx.ReloadLayer(l.ID, feats); err != nil {
+			return LoadStats{}, err
+		}
+		total += int64(len(feats))
+		if log != nil {
+			el := time.Since(t0)
+			log.Info("layer loaded", "layer", l.ID, "features", len(feats), "ms", el.Milliseconds(),
+				"features_per_s", int64(float64(len(feats))/max(el.Seconds(), 1e-9)))
+		}
+	}
+	st := LoadStats{Features: total, Elapsed: time.Since(start)}
+	if log != nil {
+		log.Info("index loaded", "features", total, "ms", st.Elapsed.Milliseconds(),
+			"features_per_s", int64(float64(total)/max(st.Elapsed.Seconds(), 1e-9)))
+	}
+	return st, nil
+}
+
+// ReloadLayer replaces a whole layer's contents and announces OpReload.
+func (idx *Index) ReloadLayer(layer string, feats []*layers.Feature) error {
+	if idx.cat.Layer(layer) == nil {
+		return fmt.Errorf("reload %s: %w", layer, layers.ErrNotFound)
+	}
+	li := newLayerIndex()
+	for _, f := range feats {
+		b := f.Bound()
+		li.tree.Insert(b.Min, b.Max, f)
+		li.byID.Set(f.ID, f)
+	}
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
+	next := idx.next()
+	next.layers[layer] = li
+	idx.cur.Store(next)
+	idx.announce(Change{Layer: layer, Op: OpReload, DataVersion: next.version})
+	return nil
+}
+
+// next returns a shallow copy of the current snapshot with the version bumped.
+// Callers hold idx.mu and replace the layers they change.
+func (idx *Index) next() *Snapshot {
+	cur := idx.cur.Load()
+	n := &Snapshot{version: cur.version + 1, layers: make(map[string]*layerIndex, len(cur.layers))}
+	for k, v := range cur.layers {
+		n.layers[k] = v
+	}
+	return n
+}
+
+// Put inserts or replaces a feature (by id) and announces the change. A
+// feature whose version is not newer than the indexed one is ignored, so a
+// late or repeated delivery cannot roll the index back.
+func (idx *Index) Put(layer string, f *layers.Feature) error {
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
+	return idx.putLocked(layer, f)
+}
+
+func (idx *Index) putLocked(layer string, f *layers.Feature) error {
+	cur := idx.cur.Load()
+	li, ok := cur.layers[layer]
+	if !ok {
+		return fmt.Errorf("index put %s: %w", layer, layers.ErrNotFound)
+	}
+	old, had := li.byID.Get(f.ID)
+	if had && old.Version >= f.Version {
+		return nil
+	}
+	next := idx.next()
+	nl := li.copy()
+	c := Change{Layer: layer, ID: f.ID, Op: OpCreate, FeatureVersion: f.Version}
+	if had {
+		ob := old.Bound()
+		nl.tree.Delete(ob.Min, ob.Max, old)
+		c.Op, c.OldBound = OpReplace, &ob
+	}
+	nb := f.Bound()
+	nl.tree.Insert(nb.Min, nb.Max, f)
+	nl.byID.Set(f.ID, f)
+	c.NewBound = &nb
+	next.layers[layer] = nl
+	c.DataVersion = next.version
+	idx.cur.Store(next)
+	idx.announce(c)
+	return nil
+}
+
+// Remove deletes a feature by id and announces the change; a missing id is a no-op.
+func (idx *Index) Remove(layer string, id int64) error {
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
+	return idx.removeLocked(layer, id)
+}
+
+func (idx *Index) removeLocked(layer string, id int64) error {
+	cur := idx.cur.Load()
+	li, ok := cur.layers[layer]
+	if !ok {
+		return fmt.Errorf("index remove %s: %w", layer, layers.ErrNotFound)
+	}
+	old, had := li.byID.Get(id)
+	if !had {
+		return nil
+	}
+	next := idx.next()
+	nl := li.copy()
+	ob := old.Bound()
+	nl.tree.Delete(ob.Min, ob.Max, old)
+	nl.byID.Delete(id)
+	next.layers[layer] = nl
+	idx.cur.Store(next)
+	idx.announce(Change{Layer: layer, ID: id, Op: OpDelete, OldBound: &ob, DataVersion: next.version})
+	return nil
+}
+
+// Version is the data version of the snapshot: it grows by one per change.
+func (s *Snapshot) Version() uint64 { return s.version }
+
+// Has says whether the snapshot holds the layer.
+func (s *Snapshot) Has(layer string) bool { _, ok := s.layers[layer]; return ok }
+
+// Count is the number of features in a layer (0 for an unknown layer).
+func (s *Snapshot) Count(layer string) int {
+	if li, ok := s.layers[layer]; ok {
+		return li.byID.Len()
+	}
+	return 0
+}
+
+// Bound is the extent of a layer; ok is false when it is empty or unknown.
+func (s *Snapshot) Bound(layer string) (b orb.Bound, ok bool) {
+	li, found := s.layers[layer]
+	if !found || li.tree.Len() == 0 {
+		return orb.Bound{}, false
+	}
+	min, max := li.tree.Bounds()
+	return orb.Bound{Min: min, Max: max}, true
+}
+
+// Get returns a feature by id.
+func (s *Snapshot) Get(layer string, id int64) (*layers.Feature, bool) {
+	li, ok := s.layers[layer]
+	if !ok {
+		return nil, false
+	}
+	return li.byID.Get(id)
+}
+
+// Search calls fn for every feature of the layer whose bounding box
+// intersects b, in no particular order, until fn returns false.
+func (s *Snapshot) Search(layer string, b orb.Bound, fn func(*layers.Feature) bool) {
+	li, ok := s.layers[layer]
+	if !ok {
+		return
+	}
+	li.tree.Search(b.Min, b.Max, func(_, _ [2]float64, f *layers.Feature) bool { return fn(f) })
+}
+
+// Ascend calls fn for the features of the layer in id order, starting at the
+// offset-th one (0-based), until fn returns false.
+func (s *Snapshot) Ascend(layer string, offset int, fn func(*layers.Feature) bool) {
+	li, ok := s.layers[layer]
+	if !ok || offset >= li.byID.Len() {
+		return
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	startID, _, ok := li.byID.GetAt(offset)
+	if !ok {
+		return
+	}
+	li.byID.Ascend(startID, func(_ int64, f *layers.Feature) bool { return fn(f) })
+}

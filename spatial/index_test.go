@@ -1,0 +1,265 @@
+package spatial
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/onemap/onemap/layers"
+)
+
+func randomBox(r *rand.Rand) orb.Polygon {
+	x := 112 + r.Float64()
+	y := 30 + r.Float64()
+	w := r.Float64() * 0.02
+	h := r.Float64() * 0.02
+	return orb.Polygon{{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}, {x, y}}}
+}
+
+func randomBound(r *rand.Rand) orb.Bound {
+	x := 112 + r.Float64()
+	y := 30 + r.Float64()
+	return orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + r.Float64()*0.2, y + r.Float64()*0.2}}
+}
+
+// bruteForce lists the ids of the snapshot's features whose box intersects b,
+// walking every feature in id order instead of the R-tree.
+func bruteForce(s *Snapshot, layer string, b orb.Bound) []int64 {
+	var ids []int64
+	s.Ascend(layer, 0, func(f *layers.Feature) bool {
+		if f.Bound().Intersects(b) {
+			ids = append(ids, f.ID)
+		}
+		return true
+	})
+	return ids
+}
+
+func searchIDs(s *Snapshot, layer string, b orb.Bound) []int64 {
+	var ids []int64
+	s.Search(layer, b, func(f *layers.Feature) bool {
+		ids = append(ids, f.ID)
+		return true
+	})
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+func equalIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSearchMatchesBruteForce(t *testing.T) {
+	cat := layers.DefaultCatalog()
+	idx := NewIndex(cat)
+	r := rand.New(rand.NewPCG(1, 2))
+	feats := make([]*layers.Feature, 5000)
+	for i := range feats {
+		feats[i] = &layers.Feature{ID: int64(i + 1), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}}
+	}
+	if err := idx.ReloadLayer("dltb", feats); err != nil {
+		t.Fatal(err)
+	}
+	s := idx.Snapshot()
+	if s.Count("dltb") != 5000 {
+		t.Fatalf("count %d", s.Count("dltb"))
+	}
+	hits := 0
+	for i := 0; i < 500; i++ {
+		b := randomBound(r)
+		got, want := searchIDs(s, "dltb", b), bruteForce(s, "dltb", b)
+		if !equalIDs(got, want) {
+			t.Fatalf("bound %v: R-tree found %d, brute force %d", b, len(got), len(want))
+		}
+		hits += len(got)
+	}
+	if hits == 0 {
+		t.Fatal("no query hit anything: the test proves nothing")
+	}
+}
+
+// TestSearchDuringConcurrentWrites has writers insert, move and delete
+// features while readers check that every snapshot they take is internally
+// consistent (R-tree and id map agree) and that a snapshot never changes
+// under them. At the end the index must equal the writers' own model.
+func TestSearchDuringConcurrentWrites(t *testing.T) {
+	cat := layers.DefaultCatalog()
+	idx := NewIndex(cat)
+	var changes atomic.Int64
+	idx.Subscribe(func(Change) { changes.Add(1) })
+
+	const writers, readers, opsPerWriter = 2, 4, 3000
+	model := make([]map[int64]orb.Bound, writers) // each writer owns ids ≡ w (mod writers)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var checks atomic.Int64
+	errs := make(chan error, readers)
+	for rd := 0; rd < readers; rd++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, 7))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s := idx.Snapshot()
+				b := randomBound(r)
+				first := searchIDs(s, "dltb", b)
+				if want := bruteForce(s, "dltb", b); !equalIDs(first, want) {
+					errs <- fmt.Errorf("snapshot %d: R-tree %v, brute force %v", s.Version(), first, want)
+					return
+				}
+				// The same snapshot must answer the same later, whatever the writers did since.
+				if again := searchIDs(s, "dltb", b); !equalIDs(first, again) {
+					errs <- fmt.Errorf("snapshot %d changed under a reader", s.Version())
+					return
+				}
+				checks.Add(1)
+			}
+		}(uint64(rd))
+	}
+	var wwg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		model[w] = map[int64]orb.Bound{}
+		wwg.Add(1)
+		go func(w int) {
+			defer wwg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 99))
+			version := map[int64]int64{}
+			for i := 0; i < opsPerWriter; i++ {
+				id := int64(r.IntN(500)*writers + w + 1)
+				if r.IntN(4) == 0 {
+					if err := idx.Remove("dltb", id); err != nil {
+						t.Error(err)
+						return
+					}
+					delete(model[w], id)
+					continue
+				}
+				version[id]++
+				f := &layers.Feature{ID: id, Version: version[id] + 1000*int64(i), Geometry: orb.MultiPolygon{randomBox(r)}}
+				if err := idx.Put("dltb", f); err != nil {
+					t.Error(err)
+					return
+				}
+				model[w][id] = f.Bound()
+			}
+		}(w)
+	}
+	wwg.Wait()
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if checks.Load() == 0 {
+		t.Fatal("readers made no check")
+	}
+	s := idx.Snapshot()
+	total := 0
+	for w := range model {
+		total += len(model[w])
+		for id, b := range model[w] {
+			f, ok := s.Get("dltb", id)
+			if !ok || f.Bound() != b {
+				t.Fatalf("feature %d: index has %v, model %v", id, f, b)
+			}
+		}
+	}
+	if s.Count("dltb") != total {
+		t.Fatalf("index holds %d features, model %d", s.Count("dltb"), total)
+	}
+	if changes.Load() == 0 {
+		t.Fatal("no change announced")
+	}
+	t.Logf("%d consistent reader checks during %d writes", checks.Load(), writers*opsPerWriter)
+}
+
+func TestPutIgnoresOlderVersion(t *testing.T) {
+	idx := NewIndex(layers.DefaultCatalog())
+	r := rand.New(rand.NewPCG(3, 4))
+	newer := &layers.Feature{ID: 1, Version: 3, Geometry: orb.MultiPolygon{randomBox(r)}}
+	older := &layers.Feature{ID: 1, Version: 2, Geometry: orb.MultiPolygon{randomBox(r)}}
+	var seen []Change
+	idx.Subscribe(func(c Change) { seen = append(seen, c) })
+	if err := idx.Put("dltb", newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := idx.Put("dltb", older); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := idx.Snapshot().Get("dltb", 1)
+	if f != newer {
+		t.Fatalf("older version replaced newer")
+	}
+	if len(seen) != 1 || seen[0].Op != OpCreate || seen[0].NewBound == nil || seen[0].OldBound != nil {
+		t.Fatalf("announcements %+v", seen)
+	}
+	if err := idx.Put("nosuch", newer); !errors.Is(err, layers.ErrNotFound) {
+		t.Fatalf("unknown layer: %v", err)
+	}
+}
+
+func TestAscendPaging(t *testing.T) {
+	idx := NewIndex(layers.DefaultCatalog())
+	r := rand.New(rand.NewPCG(5, 6))
+	var feats []*layers.Feature
+	for i := 1; i <= 50; i++ {
+		feats = append(feats, &layers.Feature{ID: int64(i * 3), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}})
+	}
+	if err := idx.ReloadLayer("dltb", feats); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	idx.Snapshot().Ascend("dltb", 10, func(f *layers.Feature) bool {
+		got = append(got, f.ID)
+		return len(got) < 5
+	})
+	want := []int64{33, 36, 39, 42, 45}
+	if !equalIDs(got, want) {
+		t.Fatalf("page = %v, want %v", got, want)
+	}
+	got = nil
+	idx.Snapshot().Ascend("dltb", 50, func(f *layers.Feature) bool { got = append(got, f.ID); return true })
+	if len(got) != 0 {
+		t.Fatalf("offset past the end returned %v", got)
+	}
+}
+
+func BenchmarkSearch(b *testing.B) {
+	idx := NewIndex(layers.DefaultCatalog())
+	r := rand.New(rand.NewPCG(1, 2))
+	feats := make([]*layers.Feature, 100000)
+	for i := range feats {
+		feats[i] = &layers.Feature{ID: int64(i + 1), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}}
+	}
+	if err := idx.ReloadLayer("dltb", feats); err != nil {
+		b.Fatal(err)
+	}
+	s := idx.Snapshot()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		s.Search("dltb", randomBound(r), func(*layers.Feature) bool { n++; return true })
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+}
+
