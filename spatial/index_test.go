@@ -263,3 +263,32 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64(n)/float64(b.N), "hits/op")
 }
 
+func TestIntersectsBound(t *testing.T) {
+	// A square with a square hole: 0..10 outside, 4..6 hole.
+	holed := orb.Polygon{
+		{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}},
+		{{4, 4}, {4, 6}, {6, 6}, {6, 4}, {4, 4}},
+	}
+	line := orb.MultiLineString{{{0, 0}, {10, 10}}}
+	cases := []struct {
+		name string
+		g    orb.Geometry
+		b    orb.Bound
+		want bool
+	}{
+		{"box inside material", holed, orb.Bound{Min: orb.Point{1, 1}, Max: orb.Point{2, 2}}, true},
+		{"box inside hole", holed, orb.Bound{Min: orb.Point{4.5, 4.5}, Max: orb.Point{5.5, 5.5}}, false},
+		{"box across hole edge", holed, orb.Bound{Min: orb.Point{3, 4.5}, Max: orb.Point{5, 5}}, true},
+		{"box covering all", holed, orb.Bound{Min: orb.Point{-1, -1}, Max: orb.Point{11, 11}}, true},
+		{"box outside within bbox", orb.Polygon{{{0, 0}, {10, 0}, {0, 10}, {0, 0}}}, orb.Bound{Min: orb.Point{8, 8}, Max: orb.Point{9, 9}}, false},
+		{"box outside bbox", holed, orb.Bound{Min: orb.Point{20, 20}, Max: orb.Point{21, 21}}, false},
+		{"line crossing", line, orb.Bound{Min: orb.Point{4, 4}, Max: orb.Point{5, 5}}, true},
+		{"line missing", line, orb.Bound{Min: orb.Point{6, 1}, Max: orb.Point{9, 3}}, false},
+		{"point in", orb.Point{1, 1}, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{2, 2}}, true},
+	}
+	for _, tc := range cases {
+		if got := IntersectsBound(tc.g, tc.b); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
