@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
-# Installs what onemap needs from Debian when it is missing: GEOS for the
-# geometry engine (cgo) and, for the tests, GDAL's ogrinfo as an independent
-# reader of our GeoPackage. Usage: scripts/deps.sh run|test
+# Installs what onemap needs from Debian when it is missing, so `make run` and
+# `make test` work on a fresh machine. Usage: scripts/deps.sh run|test
+#   run:  GEOS for the geometry engine (cgo)
+#   test: also GDAL's ogrinfo (an independent reader of our files) and
+#         PostGIS for PostgreSQL 15, and makes sure the cluster runs.
 set -euo pipefail
+mode=${1:-run}
 need=(libgeos-dev)
-if [ "${1:-run}" = test ]; then
-  need+=(gdal-bin)
+if [ "$mode" = test ]; then
+  need+=(gdal-bin postgresql-15-postgis-3)
 fi
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]}" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v go >/dev/null || { echo "Go is missing: install Go 1.26 (https://go.dev/dl) and put it on PATH" >&2; exit 1; }
+command -v go >/dev/null || { echo "Go is missing: install Go 1.26 and put it on PATH" >&2; exit 1; }
+
+if [ "$mode" = test ]; then
+  # An install may restart or stop the cluster: start it if it is down and
+  # wait until it answers.
+  if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    $sudo pg_ctlcluster --skip-systemctl-redirect 15 main start 2>/dev/null || $sudo pg_ctlcluster 15 main start || true
+  fi
+  for _ in $(seq 1 60); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 1
+  done
+  pg_isready -h 127.0.0.1 -p 5432 >&2 || { echo "PostgreSQL 15 does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi

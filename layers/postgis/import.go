@@ -31,6 +31,7 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 		count  int64
 		bounds orb.Bound
 		row    []any
+		srcErr error // what broke the sequence, kept so callers can errors.Is it
 	)
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		f, err, ok := next()
@@ -38,10 +39,12 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 			return nil, nil
 		}
 		if err != nil {
+			srcErr = err
 			return nil, err
 		}
 		if row, err = args(l, f); err != nil {
-			return nil, fmt.Errorf("feature %d: %w", count+1, err)
+			srcErr = fmt.Errorf("feature %d: %w", count+1, err)
+			return nil, srcErr
 		}
 		b := f.Geometry.Bound()
 		if count == 0 {
@@ -62,6 +65,9 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 		}
 		return h, nil
 	})
+	if srcErr != nil {
+		return 0, fmt.Errorf("postgis: import %s: %w", layer, srcErr)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("postgis: import %s: %w", layer, err)
 	}
