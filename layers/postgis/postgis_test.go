@@ -15,6 +15,7 @@ import (
 
 	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/storetest"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -368,4 +369,15 @@ func TestFollowInCommitOrder(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, cat *layers.Catalog) layers.Store {
+		s, err := Open(context.Background(), pgtest.NewDB(t), cat, Options{Log: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
 }
