@@ -81,4 +81,3 @@ func errorOf(t *testing.T, r response) map[string]any {
 	}
 	return e
 }
-
