@@ -168,6 +168,11 @@ func (c *Catalog) check() error {
 		if !idPattern.MatchString(l.ID) {
 			return fmt.Errorf("layer %d: id %q must be lower-case letters, digits or _ (at most 63)", i, l.ID)
 		}
+		for _, p := range []string{"gpkg_", "sqlite_", "rtree_", "pg_", "onemap_"} {
+			if strings.HasPrefix(l.ID, p) {
+				return fmt.Errorf("layer %s: ids starting with %s are reserved for the stores' own tables", l.ID, p)
+			}
+		}
 		if c.byID[l.ID] != nil {
 			return fmt.Errorf("layer %s: duplicate id", l.ID)
 		}
@@ -252,6 +257,18 @@ func (l *Layer) FieldIndex(name string) int {
 		return i
 	}
 	return -1
+}
+
+// StorageType is the geometry type the stores hold for the layer: lines and
+// polygons in their multi form.
+func (l *Layer) StorageType() string {
+	switch l.Geometry {
+	case Polygon:
+		return "MultiPolygon"
+	case LineString:
+		return "MultiLineString"
+	}
+	return "Point"
 }
 
 // Table is the storage table name of the layer (its id; already lower case).

@@ -90,6 +90,7 @@ func TestBadCatalogueRefused(t *testing.T) {
 		{"bad colour", func(c map[string]any) { layerAt(c, 5)["style"].(map[string]any)["color"] = "red" }, []string{"layer yxfw", "red"}},
 		{"unknown key", func(c map[string]any) { layerAt(c, 5)["colour"] = "#ffffff" }, []string{"colour"}},
 		{"max_length on number", func(c map[string]any) { fieldAt(c, 6, 7)["max_length"] = 3.0 }, []string{"layer dltb", "field TBMJ", "max_length"}},
+		{"reserved id", func(c map[string]any) { layerAt(c, 1)["id"] = "gpkg_contents" }, []string{"gpkg_contents", "reserved"}},
 		{"no layers", func(c map[string]any) { c["layers"] = []any{} }, []string{"no layers"}},
 	}
 	for _, tc := range cases {

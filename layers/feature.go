@@ -51,30 +51,34 @@ func (l *Layer) Value(f *Feature, name string) any {
 	return f.Props[i]
 }
 
-// interner shares one boxed value per distinct string, so repeated codes
-// (DLBM, ZLDWDM, dates) cost one allocation in all.
-type interner struct {
-	mu sync.RWMutex
-	m  map[string]any
-}
+// internTable shares one boxed value per distinct short string, so repeated
+// codes (DLBM, ZLDWDM, dates) cost one allocation in all. It stops growing
+// at maxInterned entries: past that, unique identifiers (BSM, BDCDYH, …)
+// would only fill it, so new strings are boxed on their own.
+var internTable = struct {
+	sync.RWMutex
+	m map[string]any
+}{m: map[string]any{}}
 
-var internTable = &interner{m: map[string]any{}}
+const maxInterned = 1 << 18
 
-// Intern returns a shared boxed copy of s.
+// Intern returns a shared boxed copy of s where it can.
 func Intern(s string) any {
-	internTable.mu.RLock()
+	internTable.RLock()
 	v, ok := internTable.m[s]
-	internTable.mu.RUnlock()
+	internTable.RUnlock()
 	if ok {
 		return v
 	}
-	internTable.mu.Lock()
-	defer internTable.mu.Unlock()
+	if len(s) > 64 {
+		return s
+	}
+	internTable.Lock()
+	defer internTable.Unlock()
 	if v, ok := internTable.m[s]; ok {
 		return v
 	}
-	// Only short strings are worth keeping: codes, names, dates.
-	if len(s) > 64 {
+	if len(internTable.m) >= maxInterned {
 		return s
 	}
 	v = s

@@ -25,17 +25,6 @@ func pgType(t layers.FieldType) string {
 	return "text"
 }
 
-// geometryType is the stored geometry of a layer: multi for lines and polygons.
-func geometryType(g layers.GeometryType) string {
-	switch g {
-	case layers.Polygon:
-		return "MultiPolygon"
-	case layers.LineString:
-		return "MultiLineString"
-	}
-	return "Point"
-}
-
 // systemColumns are the columns onemap adds to every layer table.
 var systemColumns = map[string]bool{"fid": true, "version": true, "geom": true}
 
@@ -54,7 +43,7 @@ func ensureLayers(ctx context.Context, tx pgx.Tx, cat *layers.Catalog) (report [
 			for _, f := range l.Fields {
 				cols = append(cols, fmt.Sprintf("%s %s", pgx.Identifier{f.Column()}.Sanitize(), pgType(f.Type)))
 			}
-			cols = append(cols, fmt.Sprintf("geom geometry(%s, 4490) NOT NULL", geometryType(l.Geometry)))
+			cols = append(cols, fmt.Sprintf("geom geometry(%s, 4490) NOT NULL", l.StorageType()))
 			if _, err := tx.Exec(ctx, fmt.Sprintf("CREATE TABLE %s (\n  %s\n)", t, strings.Join(cols, ",\n  "))); err != nil {
 				return nil, fmt.Errorf("create table %s: %w", l.ID, err)
 			}
@@ -81,7 +70,7 @@ func ensureLayers(ctx context.Context, tx pgx.Tx, cat *layers.Catalog) (report [
 		if _, err := tx.Exec(ctx, `INSERT INTO onemap_layers (id, name, geometry_type) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, geometry_type = EXCLUDED.geometry_type, updated_at = now()
 			WHERE onemap_layers.name <> EXCLUDED.name OR onemap_layers.geometry_type <> EXCLUDED.geometry_type`,
-			l.ID, l.Name, geometryType(l.Geometry)); err != nil {
+			l.ID, l.Name, l.StorageType()); err != nil {
 			return nil, fmt.Errorf("register layer %s: %w", l.ID, err)
 		}
 	}
@@ -126,8 +115,8 @@ func extendTable(ctx context.Context, tx pgx.Tx, l *layers.Layer) ([]string, err
 			report = append(report, fmt.Sprintf("column %s.%s is %s but the catalogue says %s (%s): left as it is", l.ID, col, typ, pgType(f.Type), f.Type))
 		}
 	}
-	if g, ok := have["geom"]; ok && !strings.EqualFold(g, fmt.Sprintf("geometry(%s,4490)", geometryType(l.Geometry))) {
-		report = append(report, fmt.Sprintf("column %s.geom is %s but the catalogue says %s, 4490: left as it is", l.ID, g, geometryType(l.Geometry)))
+	if g, ok := have["geom"]; ok && !strings.EqualFold(g, fmt.Sprintf("geometry(%s,4490)", l.StorageType())) {
+		report = append(report, fmt.Sprintf("column %s.geom is %s but the catalogue says %s, 4490: left as it is", l.ID, g, l.StorageType()))
 	}
 	for col := range have {
 		if !want[col] && !systemColumns[col] {
