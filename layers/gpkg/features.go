@@ -162,7 +162,7 @@ func storable(l *layers.Layer, g orb.Geometry) (orb.Geometry, error) {
 		return nil, errors.New("geometry is missing")
 	}
 	g = promote(l.Geometry, g)
-	want := map[layers.GeometryType]string{layers.Polygon: "MultiPolygon", layers.LineString: "MultiLineString", layers.Point: "Point"}[l.Geometry]
+	want := l.StorageType()
 	if got := g.GeoJSONType(); got != want {
 		return nil, fmt.Errorf("layer %s stores %s geometries, got %s", l.ID, want, got)
 	}

@@ -80,17 +80,7 @@ var requiredSRS = []srsRow{
 func quote(id string) string { return `"` + strings.ReplaceAll(id, `"`, `""`) + `"` }
 
 // geometryTypeName is the GeoPackage geometry type of a layer's column.
-func geometryTypeName(g layers.GeometryType) string {
-	switch g {
-	case layers.Polygon:
-		return "MULTIPOLYGON"
-	case layers.LineString:
-		return "MULTILINESTRING"
-	case layers.Point:
-		return "POINT"
-	}
-	return "GEOMETRY"
-}
+func geometryTypeName(l *layers.Layer) string { return strings.ToUpper(l.StorageType()) }
 
 // columnType is the declared SQL type of a field's column.
 func columnType(t layers.FieldType) string {
@@ -209,7 +199,7 @@ func (s *Store) ensureLayer(ctx context.Context, tx execer, l *layers.Layer) ([]
 	}
 	if cols == nil {
 		var b strings.Builder
-		fmt.Fprintf(&b, `CREATE TABLE %s ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "geom" %s, "version" INTEGER NOT NULL DEFAULT 1`, qt, geometryTypeName(l.Geometry))
+		fmt.Fprintf(&b, `CREATE TABLE %s ("fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "geom" %s, "version" INTEGER NOT NULL DEFAULT 1`, qt, geometryTypeName(l))
 		for _, f := range l.Fields {
 			fmt.Fprintf(&b, ", %s %s", quote(f.Name), columnType(f.Type))
 		}
@@ -259,14 +249,14 @@ func (s *Store) ensureLayer(ctx context.Context, tx execer, l *layers.Layer) ([]
 	switch {
 	case err == sql.ErrNoRows:
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, 'geom', ?, ?, 0, 0)`,
-			t, geometryTypeName(l.Geometry), srsID); err != nil {
+			t, geometryTypeName(l), srsID); err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, err
 	default:
-		if !strings.EqualFold(gtype, geometryTypeName(l.Geometry)) || gsrs != srsID {
-			report = append(report, fmt.Sprintf("%s.geom is %s in srs %d, the catalogue says %s in %d: left as it is", t, gtype, gsrs, geometryTypeName(l.Geometry), srsID))
+		if !strings.EqualFold(gtype, geometryTypeName(l)) || gsrs != srsID {
+			report = append(report, fmt.Sprintf("%s.geom is %s in srs %d, the catalogue says %s in %d: left as it is", t, gtype, gsrs, geometryTypeName(l), srsID))
 		}
 	}
 	// Spatial index.
