@@ -671,13 +671,9 @@ func TestRefusesWhatIsNotAGeoPackage(t *testing.T) {
 	c := layers.DefaultCatalog()
 	b, _ := json.Marshal(c)
 	b = bytes.Replace(b, []byte(`"id":"xzq"`), []byte(`"id":"gpkg_xzq"`), 1)
-	bad, err := layers.ParseCatalog(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err := Open(ctx, filepath.Join(t.TempDir(), "x.gpkg"), bad); err == nil {
-		st.Close()
-		t.Error("accepted a layer named gpkg_xzq")
+	// The catalogue itself refuses ids that would collide with GeoPackage tables.
+	if _, err := layers.ParseCatalog(b); err == nil || !strings.Contains(err.Error(), "gpkg_xzq") {
+		t.Errorf("catalogue accepted a layer named gpkg_xzq: %v", err)
 	}
 }
 
