@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildBinary compiles onemap once for the end-to-end tests.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "onemap")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs `onemap serve` and waits until /readyz answers 200.
+func startServer(t *testing.T, bin, data string, env ...string) (addr string, stop func()) {
+	t.Helper()
+	addr = freePort(t)
+	cmd := exec.Command(bin, "serve", "--data", data)
+	cmd.Env = append(os.Environ(), append(env, "ONEMAP_ADDR="+addr)...) // the address comes from the environment
+	logs, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			if !strings.Contains(sc.Text(), "msg=http") {
+				t.Log(sc.Text())
+			}
+		}
+	}()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server exited with %v after SIGINT", err)
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Error("server did not shut down within 30 s")
+		}
+	}
+	t.Cleanup(stop)
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return addr, stop
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("server not ready within 3 minutes")
+	return "", nil
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	return res.StatusCode
+}
+
+// ogrCounts asks GDAL's ogrinfo for every layer's feature count and SRS.
+func ogrCounts(t *testing.T, path string) (map[string]int, map[string]string) {
+	t.Helper()
+	if _, err := exec.LookPath("ogrinfo"); err != nil {
+		t.Fatal("ogrinfo not found: `make test` installs gdal-bin")
+	}
+	out, err := exec.Command("ogrinfo", "-ro", "-so", "-al", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "ERROR") {
+		t.Fatalf("ogrinfo reported errors:\n%s", out)
+	}
+	counts, srs := map[string]int{}, map[string]string{}
+	var layer string
+	layerRe := regexp.MustCompile(`^Layer name: (\S+)`)
+	countRe := regexp.MustCompile(`^Feature Count: (\d+)`)
+	for _, line := range strings.Split(string(out), "\n") {
+		if m := layerRe.FindStringSubmatch(line); m != nil {
+			layer = m[1]
+		}
+		if m := countRe.FindStringSubmatch(line); m != nil {
+			counts[layer], _ = strconv.Atoi(m[1])
+		}
+		if strings.Contains(line, `ID["EPSG",4490]`) || strings.Contains(line, `AUTHORITY["EPSG","4490"]`) {
+			srs[layer] = "4490"
+		}
+	}
+	return counts, srs
+}
+
+// TestServeDemoEndToEnd is the newcomer's path: serve on a missing file
+// creates the demo data; the catalogue lists 26 layers, all with features;
+// GDAL reads the same counts and SRS 4490 from the file; an edit survives a
+// restart.
+func TestServeDemoEndToEnd(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "sub", "onemap.gpkg")
+	addr, stop := startServer(t, bin, data)
+
+	var cat struct {
+		Groups []map[string]any `json:"groups"`
+		Layers []struct {
+			ID     string    `json:"id"`
+			Count  int       `json:"count"`
+			Bounds []float64 `json:"bounds"`
+			Access string    `json:"access"`
+		} `json:"layers"`
+	}
+	if st := getJSON(t, "http://"+addr+"/api/v1/layers", &cat); st != 200 {
+		t.Fatalf("layers: %d", st)
+	}
+	if len(cat.Groups) != 5 || len(cat.Layers) != 26 {
+		t.Fatalf("%d groups, %d layers", len(cat.Groups), len(cat.Layers))
+	}
+	apiCounts := map[string]int{}
+	var dltbBounds []float64
+	for _, l := range cat.Layers {
+		if l.Count == 0 {
+			t.Errorf("layer %s has no features", l.ID)
+		}
+		apiCounts[l.ID] = l.Count
+		if l.ID == "dltb" {
+			dltbBounds = l.Bounds
+		}
+	}
+	if apiCounts["dltb"] < 40000 {
+		t.Errorf("demo has %d parcels, want about 50,000", apiCounts["dltb"])
+	}
+	// A bbox query in the middle of the parcels finds some.
+	cx, cy := (dltbBounds[0]+dltbBounds[2])/2, (dltbBounds[1]+dltbBounds[3])/2
+	var fc struct {
+		NumberMatched int `json:"numberMatched"`
+		Features      []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	url := fmt.Sprintf("http://%s/api/v1/layers/dltb/features?bbox=%f,%f,%f,%f", addr, cx-0.01, cy-0.01, cx+0.01, cy+0.01)
+	if st := getJSON(t, url, &fc); st != 200 || fc.NumberMatched == 0 || len(fc.Features) == 0 || fc.Features[0].Properties["DLBM"] == nil {
+		t.Fatalf("bbox query: %d, %d matched", st, fc.NumberMatched)
+	}
+
+	// An edit, then a restart.
+	body := fmt.Sprintf(`{"type":"Feature","geometry":{"type":"Point","coordinates":[%f,%f]},"properties":{"ZHLX":"滑坡","XQDJ":"小","WXRK":12}}`, cx, cy)
+	res, err := http.Post("http://"+addr+"/api/v1/layers/dzzhd/features", "application/geo+json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ ID int64 }
+	json.NewDecoder(res.Body).Decode(&created)
+	res.Body.Close()
+	if res.StatusCode != 201 {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	stop()
+
+	// GDAL reads the file the server wrote: same layers, counts (with the new point) and SRS.
+	counts, srs := ogrCounts(t, data)
+	if len(counts) != 26 {
+		t.Fatalf("ogrinfo lists %d layers, want 26", len(counts))
+	}
+	for id, n := range apiCounts {
+		want := n
+		if id == "dzzhd" {
+			want++
+		}
+		if counts[id] != want {
+			t.Errorf("layer %s: ogrinfo counts %d, API %d", id, counts[id], want)
+		}
+		if srs[id] != "4490" {
+			t.Errorf("layer %s: ogrinfo shows no EPSG:4490", id)
+		}
+	}
+
+	addr, _ = startServer(t, bin, data)
+	var f struct {
+		ID         int64          `json:"id"`
+		Properties map[string]any `json:"properties"`
+	}
+	if st := getJSON(t, fmt.Sprintf("http://%s/api/v1/layers/dzzhd/features/%d", addr, created.ID), &f); st != 200 || f.Properties["ZHLX"] != "滑坡" {
+		t.Fatalf("after restart: %d %v", st, f)
+	}
+}
+
+func TestBadCatalogueRefusedAtStart(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cat := filepath.Join(dir, "cat.json")
+	os.WriteFile(cat, []byte(`{"groups":[{"id":"jc","name":"基础地理","name_en":"x"}],"layers":[{"id":"xzq","name":"行政区","name_en":"x","group":"jc","geometry":"Polygon","access":"public","key_field":"XZQDM","minzoom":0,"maxzoom":22,"style":{"color":"#ffffff"},"fields":[{"name":"XZQDM","label":"代码","type":"varchar","required":true}]}]}`), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "serve", "--catalog", cat, "--data", filepath.Join(dir, "x.gpkg"), "--addr", freePort(t)).CombinedOutput()
+	if err == nil {
+		t.Fatal("server started with a bad catalogue")
+	}
+	if !strings.Contains(string(out), "layer xzq") || !strings.Contains(string(out), "field XZQDM") {
+		t.Fatalf("message does not name layer and field:\n%s", out)
+	}
+}
