@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"iter"
 	"fmt"
 	"log/slog"
 	"os"
@@ -43,13 +44,7 @@ func importCmd(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer store.Close()
-	n, err := store.Import(ctx, l.ID, func(yield func(*layers.Feature, error) bool) {
-		for _, f := range feats {
-			if !yield(f, nil) {
-				return
-			}
-		}
-	})
+	n, err := store.Import(ctx, l.ID, each(feats))
 	if err != nil {
 		return fmt.Errorf("import into %s: %w", l.ID, err)
 	}
@@ -88,4 +83,15 @@ func readGeoJSON(l *layers.Layer, path string, repair bool) ([]*layers.Feature, 
 		}
 	}
 	return out, nil
+}
+
+// each yields the features of a slice as an import sequence.
+func each(feats []*layers.Feature) iter.Seq2[*layers.Feature, error] {
+	return func(yield func(*layers.Feature, error) bool) {
+		for _, f := range feats {
+			if !yield(f, nil) {
+				return
+			}
+		}
+	}
 }
