@@ -109,4 +109,3 @@ func BenchmarkStartup(b *testing.B) {
 		})
 	}
 }
-

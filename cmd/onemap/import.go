@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"iter"
 	"fmt"
+	"iter"
 	"log/slog"
 	"os"
 
