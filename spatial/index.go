@@ -112,27 +112,24 @@ type LoadStats struct {
 }
 
 // Load reads every catalogue layer from the store into the index, replacing
-// what was there, and logs progress per layer.
+// what was there, and logs progress per layer. Reading and decoding (the
+// store's Scan) runs on one goroutine while another builds the R-tree, so
+// start-up uses two cores.
 func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger) (LoadStats, error) {
 	start := time.Now()
 	var total int64
 	for _, l := range idx.cat.Layers {
 		t0 := time.Now()
-		feats := make([]*layers.Feature, 0, 1024)
-		if err := store.Scan(ctx, l.ID, func(f *layers.Feature) error {
-			feats = append(feats, f)
-			return nil
-		}); err != nil {
+		li, n, err := buildLayer(ctx, func(fn func(*layers.Feature) error) error { return store.Scan(ctx, l.ID, fn) })
+		if err != nil {
 			return LoadStats{}, fmt.Errorf("load layer %s: %w", l.ID, err)
 		}
-		if err := idx.ReloadLayer(l.ID, feats); err != nil {
-			return LoadStats{}, err
-		}
-		total += int64(len(feats))
+		idx.publishLayer(l.ID, li)
+		total += int64(n)
 		if log != nil {
 			el := time.Since(t0)
-			log.Info("layer loaded", "layer", l.ID, "features", len(feats), "ms", el.Milliseconds(),
-				"features_per_s", int64(float64(len(feats))/max(el.Seconds(), 1e-9)))
+			log.Info("layer loaded", "layer", l.ID, "features", n, "ms", el.Milliseconds(),
+				"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
 		}
 	}
 	st := LoadStats{Features: total, Elapsed: time.Since(start)}
@@ -141,6 +138,54 @@ func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger
 			"features_per_s", int64(float64(total)/max(st.Elapsed.Seconds(), 1e-9)))
 	}
 	return st, nil
+}
+
+// buildLayer builds a layer's index from a scan that yields features in id
+// order, inserting on this goroutine while the scan runs on another.
+func buildLayer(ctx context.Context, scan func(fn func(*layers.Feature) error) error) (*layerIndex, int, error) {
+	const batch = 2048
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*layers.Feature, 8)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		buf := make([]*layers.Feature, 0, batch)
+		err := scan(func(f *layers.Feature) error {
+			buf = append(buf, f)
+			if len(buf) == batch {
+				select {
+				case batches <- buf:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				buf = make([]*layers.Feature, 0, batch)
+			}
+			return nil
+		})
+		if err == nil && len(buf) > 0 {
+			select {
+			case batches <- buf:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		errc <- err
+	}()
+	li := newLayerIndex()
+	n := 0
+	for b := range batches {
+		for _, f := range b {
+			bd := f.Bound()
+			li.tree.Insert(bd.Min, bd.Max, f)
+			li.byID.Load(f.ID, f) // ids arrive in order: Load appends cheaply
+		}
+		n += len(b)
+	}
+	if err := <-errc; err != nil {
+		return nil, 0, err
+	}
+	return li, n, nil
 }
 
 // ReloadLayer replaces a whole layer's contents and announces OpReload.
@@ -154,13 +199,18 @@ func (idx *Index) ReloadLayer(layer string, feats []*layers.Feature) error {
 		li.tree.Insert(b.Min, b.Max, f)
 		li.byID.Set(f.ID, f)
 	}
+	idx.publishLayer(layer, li)
+	return nil
+}
+
+// publishLayer swaps in a whole layer and announces OpReload.
+func (idx *Index) publishLayer(layer string, li *layerIndex) {
 	idx.mu.Lock()
 	defer idx.mu.Unlock()
 	next := idx.next()
 	next.layers[layer] = li
 	idx.cur.Store(next)
 	idx.announce(Change{Layer: layer, Op: OpReload, DataVersion: next.version})
-	return nil
 }
 
 // next returns a shallow copy of the current snapshot with the version bumped.

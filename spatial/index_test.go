@@ -1,10 +1,12 @@
 package spatial
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -290,5 +292,58 @@ func TestIntersectsBound(t *testing.T) {
 		if got := IntersectsBound(tc.g, tc.b); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// scanStore serves Scan from a slice per layer and can fail after n features.
+type scanStore struct {
+	memStore
+	feats  map[string][]*layers.Feature
+	failAt int
+}
+
+func (s *scanStore) Scan(_ context.Context, layer string, fn func(*layers.Feature) error) error {
+	for i, f := range s.feats[layer] {
+		if s.failAt > 0 && i == s.failAt {
+			return errors.New("connection reset")
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestLoad(t *testing.T) {
+	cat := layers.DefaultCatalog()
+	r := rand.New(rand.NewPCG(7, 7))
+	st := &scanStore{feats: map[string][]*layers.Feature{}}
+	for i := 1; i <= 10000; i++ {
+		st.feats["dltb"] = append(st.feats["dltb"], &layers.Feature{ID: int64(i), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}})
+	}
+	st.feats["dzzhd"] = []*layers.Feature{{ID: 5, Version: 2, Geometry: orb.Point{112.5, 30.5}}}
+	idx := NewIndex(cat)
+	stats, err := idx.Load(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := idx.Snapshot()
+	if stats.Features != 10001 || s.Count("dltb") != 10000 || s.Count("dzzhd") != 1 {
+		t.Fatalf("loaded %d: dltb %d, dzzhd %d", stats.Features, s.Count("dltb"), s.Count("dzzhd"))
+	}
+	for i := 0; i < 100; i++ {
+		b := randomBound(r)
+		if got, want := searchIDs(s, "dltb", b), bruteForce(s, "dltb", b); !equalIDs(got, want) {
+			t.Fatalf("loaded index disagrees with brute force at %v", b)
+		}
+	}
+	// A scan that breaks halfway fails the load and publishes nothing of that layer.
+	st.failAt = 5000
+	idx2 := NewIndex(cat)
+	if _, err := idx2.Load(context.Background(), st, nil); err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("broken scan: %v", err)
+	}
+	if idx2.Snapshot().Count("dltb") != 0 {
+		t.Fatal("half a layer was published")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -63,7 +64,11 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 			return err
 		}
 	}
+	// Loading allocates millions of small objects that all stay live: fewer
+	// GC cycles meanwhile make it markedly faster; the usual pace resumes after.
+	gc := debug.SetGCPercent(400)
 	stats, err := idx.Load(ctx, store, log)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		srv.Close()
 		return err

@@ -107,12 +107,9 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*layers.Feature)
 		return fmt.Errorf("postgis: scan %s: %w", layer, unavailable(err))
 	}
 	defer rows.Close()
+	strs := map[string]any{}
 	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return fmt.Errorf("postgis: scan %s: %w", layer, err)
-		}
-		f, err := decode(l, vals)
+		f, err := decodeRow(l, rows, strs)
 		if err != nil {
 			return fmt.Errorf("postgis: scan %s: %w", layer, err)
 		}
