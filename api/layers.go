@@ -238,123 +238,109 @@ func (s *server) readBody(c *gin.Context) ([]byte, error) {
 
 func etag(f *layers.Feature) string { return `"` + strconv.FormatInt(f.Version, 10) + `"` }
 
+// featureRequest is what the single-feature routes read from a request.
+type featureRequest struct {
+	layer     *layers.Layer
+	id        int64 // from the path; 0 on POST
+	ifVersion int64 // If-Match; 0 when absent
+	repair    bool
+	draft     spatial.Draft
+}
+
+// readFeatureRequest parses the layer, and as asked the path's feature id
+// and the body (with ?repair and If-Match), answering 400/403/404/413 itself.
+func (s *server) readFeatureRequest(c *gin.Context, withID, withBody bool) (featureRequest, bool) {
+	var r featureRequest
+	fail := func(err error) (featureRequest, bool) { writeError(c, err); return r, false }
+	var err error
+	if r.layer, err = s.servedLayer(c); err != nil {
+		return fail(err)
+	}
+	if withID {
+		if r.id, err = parseFID(c); err != nil {
+			return fail(err)
+		}
+		if r.ifVersion, err = parseIfMatch(c); err != nil {
+			return fail(err)
+		}
+	}
+	if !withBody {
+		return r, true
+	}
+	if r.repair, err = parseRepair(c); err != nil {
+		return fail(err)
+	}
+	body, err := s.readBody(c)
+	if err != nil {
+		return fail(err)
+	}
+	d, bodyID, err := spatial.DecodeDraft(body)
+	if err != nil {
+		return fail(err)
+	}
+	if withID && bodyID != nil && *bodyID != r.id {
+		return fail(badRequest(fmt.Sprintf("body id %d differs from the path's %d", *bodyID, r.id)))
+	}
+	r.draft = d
+	return r, true
+}
+
 func (s *server) getFeature(c *gin.Context) {
-	l, err := s.servedLayer(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	id, err := parseFID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	f, ok := s.Index.Snapshot().Get(l.ID, id)
+	r, ok := s.readFeatureRequest(c, true, false)
 	if !ok {
-		writeError(c, notFound(fmt.Sprintf("no feature %d in layer %s", id, l.ID)))
+		return
+	}
+	f, found := s.Index.Snapshot().Get(r.layer.ID, r.id)
+	if !found {
+		writeError(c, notFound(fmt.Sprintf("no feature %d in layer %s", r.id, r.layer.ID)))
 		return
 	}
 	c.Header("ETag", etag(f))
 	c.Header("Content-Type", "application/geo+json")
-	c.JSON(http.StatusOK, encodeFeature(l, f))
+	c.JSON(http.StatusOK, encodeFeature(r.layer, f))
 }
 
 func (s *server) createFeature(c *gin.Context) {
-	l, err := s.servedLayer(c)
+	r, ok := s.readFeatureRequest(c, false, true)
+	if !ok {
+		return
+	}
+	res, err := s.Editor.Create(c.Request.Context(), r.layer.ID, r.draft, r.repair)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	repair, err := parseRepair(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	body, err := s.readBody(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	d, _, err := spatial.DecodeDraft(body)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	res, err := s.Editor.Create(c.Request.Context(), l.ID, d, repair)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	fj := encodeFeature(l, res.Feature)
-	fj.Repaired = res.Repaired
-	c.Header("ETag", etag(res.Feature))
 	c.Header("Location", requestURL(c, nil)+"/"+strconv.FormatInt(res.Feature.ID, 10))
-	c.JSON(http.StatusCreated, fj)
+	writeEdited(c, http.StatusCreated, r.layer, res)
 }
 
 func (s *server) replaceFeature(c *gin.Context) {
-	l, err := s.servedLayer(c)
+	r, ok := s.readFeatureRequest(c, true, true)
+	if !ok {
+		return
+	}
+	res, err := s.Editor.Replace(c.Request.Context(), r.layer.ID, r.id, r.draft, r.ifVersion, r.repair)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	id, err := parseFID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ifVersion, err := parseIfMatch(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	repair, err := parseRepair(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	body, err := s.readBody(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	d, bodyID, err := spatial.DecodeDraft(body)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if bodyID != nil && *bodyID != id {
-		writeError(c, badRequest(fmt.Sprintf("body id %d differs from the path's %d", *bodyID, id)))
-		return
-	}
-	res, err := s.Editor.Replace(c.Request.Context(), l.ID, id, d, ifVersion, repair)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
+	writeEdited(c, http.StatusOK, r.layer, res)
+}
+
+func writeEdited(c *gin.Context, status int, l *layers.Layer, res spatial.Edited) {
 	fj := encodeFeature(l, res.Feature)
 	fj.Repaired = res.Repaired
 	c.Header("ETag", etag(res.Feature))
-	c.JSON(http.StatusOK, fj)
+	c.Header("Content-Type", "application/geo+json")
+	c.JSON(status, fj)
 }
 
 func (s *server) deleteFeature(c *gin.Context) {
-	l, err := s.servedLayer(c)
-	if err != nil {
-		writeError(c, err)
+	r, ok := s.readFeatureRequest(c, true, false)
+	if !ok {
 		return
 	}
-	id, err := parseFID(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ifVersion, err := parseIfMatch(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if _, err := s.Editor.Delete(c.Request.Context(), l.ID, id, ifVersion); err != nil {
+	if _, err := s.Editor.Delete(c.Request.Context(), r.layer.ID, r.id, r.ifVersion); err != nil {
 		writeError(c, err)
 		return
 	}

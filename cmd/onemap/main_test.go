@@ -10,11 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onemap/onemap/internal/gdaltest"
 )
 
 // buildBinary compiles onemap once for the end-to-end tests.
@@ -104,37 +104,6 @@ func getJSON(t *testing.T, url string, v any) int {
 	return res.StatusCode
 }
 
-// ogrCounts asks GDAL's ogrinfo for every layer's feature count and SRS.
-func ogrCounts(t *testing.T, path string) (map[string]int, map[string]string) {
-	t.Helper()
-	if _, err := exec.LookPath("ogrinfo"); err != nil {
-		t.Fatal("ogrinfo not found: `make test` installs gdal-bin")
-	}
-	out, err := exec.Command("ogrinfo", "-ro", "-so", "-al", path).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ogrinfo: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "ERROR") {
-		t.Fatalf("ogrinfo reported errors:\n%s", out)
-	}
-	counts, srs := map[string]int{}, map[string]string{}
-	var layer string
-	layerRe := regexp.MustCompile(`^Layer name: (\S+)`)
-	countRe := regexp.MustCompile(`^Feature Count: (\d+)`)
-	for _, line := range strings.Split(string(out), "\n") {
-		if m := layerRe.FindStringSubmatch(line); m != nil {
-			layer = m[1]
-		}
-		if m := countRe.FindStringSubmatch(line); m != nil {
-			counts[layer], _ = strconv.Atoi(m[1])
-		}
-		if strings.Contains(line, `ID["EPSG",4490]`) || strings.Contains(line, `AUTHORITY["EPSG","4490"]`) {
-			srs[layer] = "4490"
-		}
-	}
-	return counts, srs
-}
-
 // TestServeDemoEndToEnd is the newcomer's path: serve on a missing file
 // creates the demo data; the catalogue lists 26 layers, all with features;
 // GDAL reads the same counts and SRS 4490 from the file; an edit survives a
@@ -202,19 +171,19 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	stop()
 
 	// GDAL reads the file the server wrote: same layers, counts (with the new point) and SRS.
-	counts, srs := ogrCounts(t, data)
-	if len(counts) != 26 {
-		t.Fatalf("ogrinfo lists %d layers, want 26", len(counts))
+	ogr := gdaltest.Summary(t, "-al", data)
+	if len(ogr) != 26 {
+		t.Fatalf("ogrinfo lists %d layers, want 26", len(ogr))
 	}
 	for id, n := range apiCounts {
 		want := n
 		if id == "dzzhd" {
 			want++
 		}
-		if counts[id] != want {
-			t.Errorf("layer %s: ogrinfo counts %d, API %d", id, counts[id], want)
+		if ogr[id].Count != want {
+			t.Errorf("layer %s: ogrinfo counts %d, API %d", id, ogr[id].Count, want)
 		}
-		if srs[id] != "4490" {
+		if !ogr[id].EPSG4490 {
 			t.Errorf("layer %s: ogrinfo shows no EPSG:4490", id)
 		}
 	}
