@@ -48,6 +48,10 @@ type Index struct {
 
 	mu  sync.Mutex // serialises writers
 	cur atomic.Pointer[Snapshot]
+	// deleted remembers the ids removed from each layer (guarded by mu).
+	// Stores never reuse an id, so a later Put for one of them is a stale
+	// delivery (say a replica replaying history) and must not resurrect it.
+	deleted map[string]map[int64]struct{}
 
 	subsMu sync.RWMutex
 	subs   []func(Change)
@@ -78,7 +82,7 @@ func NewIndex(cat *layers.Catalog) *Index {
 	for _, l := range cat.Layers {
 		s.layers[l.ID] = newLayerIndex()
 	}
-	idx := &Index{cat: cat}
+	idx := &Index{cat: cat, deleted: map[string]map[int64]struct{}{}}
 	idx.cur.Store(s)
 	return idx
 }
@@ -243,6 +247,9 @@ func (idx *Index) putLocked(layer string, f *layers.Feature) error {
 	if had && old.Version >= f.Version {
 		return nil
 	}
+	if _, gone := idx.deleted[layer][f.ID]; gone {
+		return nil
+	}
 	next := idx.next()
 	nl := li.copy()
 	c := Change{Layer: layer, ID: f.ID, Op: OpCreate, FeatureVersion: f.Version}
@@ -284,6 +291,10 @@ func (idx *Index) removeLocked(layer string, id int64) error {
 	ob := old.Bound()
 	nl.tree.Delete(ob.Min, ob.Max, old)
 	nl.byID.Delete(id)
+	if idx.deleted[layer] == nil {
+		idx.deleted[layer] = map[int64]struct{}{}
+	}
+	idx.deleted[layer][id] = struct{}{}
 	next.layers[layer] = nl
 	idx.cur.Store(next)
 	idx.announce(Change{Layer: layer, ID: id, Op: OpDelete, OldBound: &ob, DataVersion: next.version})

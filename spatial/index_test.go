@@ -145,9 +145,14 @@ func TestSearchDuringConcurrentWrites(t *testing.T) {
 			defer wwg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), 99))
 			version := map[int64]int64{}
+			var live []int64 // ids never come back once deleted, as in the stores
+			next := int64(0)
 			for i := 0; i < opsPerWriter; i++ {
-				id := int64(r.IntN(500)*writers + w + 1)
-				if r.IntN(4) == 0 {
+				op := r.IntN(4)
+				if op == 0 && len(live) > 0 {
+					k := r.IntN(len(live))
+					id := live[k]
+					live = append(live[:k], live[k+1:]...)
 					if err := idx.Remove("dltb", id); err != nil {
 						t.Error(err)
 						return
@@ -155,8 +160,16 @@ func TestSearchDuringConcurrentWrites(t *testing.T) {
 					delete(model[w], id)
 					continue
 				}
+				var id int64
+				if op == 1 || len(live) == 0 {
+					next++
+					id = next*writers + int64(w)
+					live = append(live, id)
+				} else {
+					id = live[r.IntN(len(live))]
+				}
 				version[id]++
-				f := &layers.Feature{ID: id, Version: version[id] + 1000*int64(i), Geometry: orb.MultiPolygon{randomBox(r)}}
+				f := &layers.Feature{ID: id, Version: version[id], Geometry: orb.MultiPolygon{randomBox(r)}}
 				if err := idx.Put("dltb", f); err != nil {
 					t.Error(err)
 					return
@@ -214,6 +227,18 @@ func TestPutIgnoresOlderVersion(t *testing.T) {
 	}
 	if len(seen) != 1 || seen[0].Op != OpCreate || seen[0].NewBound == nil || seen[0].OldBound != nil {
 		t.Fatalf("announcements %+v", seen)
+	}
+	// Once deleted, an id stays deleted: a late delivery of an older change
+	// (a replica replaying history) must not bring it back.
+	if err := idx.Remove("dltb", 1); err != nil {
+		t.Fatal(err)
+	}
+	late := &layers.Feature{ID: 1, Version: 4, Geometry: orb.MultiPolygon{randomBox(r)}}
+	if err := idx.Put("dltb", late); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := idx.Snapshot().Get("dltb", 1); ok {
+		t.Fatal("a deleted feature came back")
 	}
 	if err := idx.Put("nosuch", newer); !errors.Is(err, layers.ErrNotFound) {
 		t.Fatalf("unknown layer: %v", err)
