@@ -547,6 +547,9 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 				}
 			}
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				if cerr := ctx.Err(); cerr != nil {
+					err = cerr // the driver says "statement is closed"; the cause is the cancellation
+				}
 				return fmt.Errorf("feature %d: %w", n+1, err)
 			}
 			if ok {
