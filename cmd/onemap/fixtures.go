@@ -67,7 +67,6 @@ func fixturesToDB(ctx context.Context, log *slog.Logger, cat *layers.Catalog, ur
 	if err := writeManifest(man, manifest); err != nil {
 		return err
 	}
-	el := time.Since(start)
-	log.Info("demo data loaded", "features", total, "seconds", el.Seconds(), "features_per_s", int64(float64(total)/el.Seconds()))
+	logGenerated(log, "demo data loaded", man, total, time.Since(start))
 	return nil
 }
