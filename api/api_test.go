@@ -298,6 +298,16 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 	if r.status != 201 || r.json(t)["repaired"] != true {
 		t.Fatalf("repair: %d %s", r.status, r.body)
 	}
+	// DESIGN's form: "repair": true in the body.
+	body := strings.Replace(parcelJSON(bowtie, ""), `"type":"Feature"`, `"type":"Feature","repair":true`, 1)
+	r = ts.do(t, "POST", "/api/v1/layers/dltb/features", body)
+	if r.status != 201 || r.json(t)["repaired"] != true {
+		t.Fatalf("repair in the body: %d %s", r.status, r.body)
+	}
+	body = strings.Replace(parcelJSON(bowtie, ""), `"type":"Feature"`, `"type":"Feature","repair":false`, 1)
+	if r = ts.do(t, "POST", "/api/v1/layers/dltb/features", body); r.status != 422 {
+		t.Fatalf("repair false in the body: %d %s", r.status, r.body)
+	}
 }
 
 // TestNeverA500 throws malformed requests at every editing route.

@@ -282,6 +282,7 @@ func (s *server) readFeatureRequest(c *gin.Context, withID, withBody bool) (feat
 		return fail(badRequest(fmt.Sprintf("body id %d differs from the path's %d", *bodyID, r.id)))
 	}
 	r.draft = d
+	r.repair = r.repair || d.Repair // DESIGN's "repair": true in the body, or ?repair=true
 	return r, true
 }
 

@@ -20,6 +20,7 @@ type draftJSON struct {
 	ID         json.RawMessage `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties map[string]any  `json:"properties"`
+	Repair     *bool           `json:"repair"`
 }
 
 // DecodeDraft parses a GeoJSON Feature into a draft, and its id when it
@@ -54,5 +55,5 @@ func DecodeDraft(body []byte) (Draft, *int64, error) {
 	if d.Properties == nil {
 		d.Properties = map[string]any{}
 	}
-	return Draft{Geometry: geom, Properties: d.Properties}, id, nil
+	return Draft{Geometry: geom, Properties: d.Properties, Repair: d.Repair != nil && *d.Repair}, id, nil
 }

@@ -15,6 +15,7 @@ import (
 type Draft struct {
 	Geometry   orb.Geometry
 	Properties map[string]any
+	Repair     bool // the body asked for repair ("repair": true beside "properties")
 }
 
 // Edited is the outcome of a successful write.

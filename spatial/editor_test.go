@@ -209,25 +209,25 @@ func TestValidateRefusesBadInput(t *testing.T) {
 		d     Draft
 		want  string // a fragment of the error
 	}{
-		{"open ring", "dltb", Draft{open, good}, "not closed"},
-		{"too few points", "dltb", Draft{orb.Polygon{{{112, 30}, {112.01, 30}, {112, 30}}}, good}, "at least 4"},
-		{"self-intersection", "dltb", Draft{bowtie, good}, "Self-intersection"},
-		{"point on polygon layer", "dltb", Draft{orb.Point{112, 30}, good}, "Polygon or MultiPolygon"},
-		{"polygon on point layer", "dzzhd", Draft{sq(112, 30, 0.01), map[string]any{"ZHLX": "滑坡"}}, "Point"},
-		{"longitude out of range", "dltb", Draft{sq(181, 30, 0.01), good}, "longitude"},
-		{"latitude out of range", "dzzhd", Draft{orb.Point{112, 95}, map[string]any{"ZHLX": "滑坡"}}, "latitude"},
-		{"NaN coordinate", "dzzhd", Draft{orb.Point{math.NaN(), 30}, map[string]any{"ZHLX": "滑坡"}}, "finite"},
-		{"no geometry", "dltb", Draft{nil, good}, "missing"},
-		{"empty multipolygon", "dltb", Draft{orb.MultiPolygon{}, good}, "empty"},
-		{"unknown field", "dltb", Draft{sq(112, 30, 0.01), with("FOO", "x")}, "FOO: unknown field"},
-		{"wrong type string", "dltb", Draft{sq(112, 30, 0.01), with("DLBM", 101.0)}, "DLBM: must be a string"},
-		{"wrong type number", "dltb", Draft{sq(112, 30, 0.01), with("TBMJ", "big")}, "TBMJ: must be a number"},
-		{"fractional integer", "dltb", Draft{sq(112, 30, 0.01), with("SJNF", 2024.5)}, "SJNF: must be an integer"},
-		{"bad date", "jsydsp", Draft{sq(112, 30, 0.01), map[string]any{"PZWH": "x", "PZRQ": "2024-13-01"}}, "PZRQ: must be a date"},
-		{"missing required", "dltb", Draft{sq(112, 30, 0.01), with("DLBM", nil)}, "DLBM: required"},
-		{"too long", "dltb", Draft{sq(112, 30, 0.01), with("DLBM", "010101")}, "at most 5"},
-		{"boolean", "dltb", Draft{sq(112, 30, 0.01), with("KCXS", true)}, "KCXS: must be a number, got a boolean"},
-		{"line with one point", "jtlw", Draft{orb.LineString{{112, 30}, {112, 30}}, map[string]any{"DLDJ": "县道"}}, "2 distinct"},
+		{"open ring", "dltb", Draft{Geometry: open, Properties: good}, "not closed"},
+		{"too few points", "dltb", Draft{Geometry: orb.Polygon{{{112, 30}, {112.01, 30}, {112, 30}}}, Properties: good}, "at least 4"},
+		{"self-intersection", "dltb", Draft{Geometry: bowtie, Properties: good}, "Self-intersection"},
+		{"point on polygon layer", "dltb", Draft{Geometry: orb.Point{112, 30}, Properties: good}, "Polygon or MultiPolygon"},
+		{"polygon on point layer", "dzzhd", Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"ZHLX": "滑坡"}}, "Point"},
+		{"longitude out of range", "dltb", Draft{Geometry: sq(181, 30, 0.01), Properties: good}, "longitude"},
+		{"latitude out of range", "dzzhd", Draft{Geometry: orb.Point{112, 95}, Properties: map[string]any{"ZHLX": "滑坡"}}, "latitude"},
+		{"NaN coordinate", "dzzhd", Draft{Geometry: orb.Point{math.NaN(), 30}, Properties: map[string]any{"ZHLX": "滑坡"}}, "finite"},
+		{"no geometry", "dltb", Draft{Geometry: nil, Properties: good}, "missing"},
+		{"empty multipolygon", "dltb", Draft{Geometry: orb.MultiPolygon{}, Properties: good}, "empty"},
+		{"unknown field", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("FOO", "x")}, "FOO: unknown field"},
+		{"wrong type string", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", 101.0)}, "DLBM: must be a string"},
+		{"wrong type number", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("TBMJ", "big")}, "TBMJ: must be a number"},
+		{"fractional integer", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("SJNF", 2024.5)}, "SJNF: must be an integer"},
+		{"bad date", "jsydsp", Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"PZWH": "x", "PZRQ": "2024-13-01"}}, "PZRQ: must be a date"},
+		{"missing required", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", nil)}, "DLBM: required"},
+		{"too long", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", "010101")}, "at most 5"},
+		{"boolean", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("KCXS", true)}, "KCXS: must be a number, got a boolean"},
+		{"line with one point", "jtlw", Draft{Geometry: orb.LineString{{112, 30}, {112, 30}}, Properties: map[string]any{"DLDJ": "县道"}}, "2 distinct"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,13 +242,13 @@ func TestValidateRefusesBadInput(t *testing.T) {
 		})
 	}
 	// Several problems at once are all reported.
-	_, _, err := Validate(dltb, Draft{open, map[string]any{"FOO": 1.0}}, false)
+	_, _, err := Validate(dltb, Draft{Geometry: open, Properties: map[string]any{"FOO": 1.0}}, false)
 	var ve *layers.ValidationError
 	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
 		t.Fatalf("want 4 problems (open ring, unknown FOO, missing DLBM and ZLDWDM), got %v", err)
 	}
 	// Repair on request.
-	f, repaired, err := Validate(dltb, Draft{bowtie, good}, true)
+	f, repaired, err := Validate(dltb, Draft{Geometry: bowtie, Properties: good}, true)
 	if err != nil || !repaired || len(f.Geometry.(orb.MultiPolygon)) != 2 {
 		t.Fatalf("repair: %v %v %v", f, repaired, err)
 	}
