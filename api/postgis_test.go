@@ -112,7 +112,7 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		for i := 0; i < 300; i++ {
 			props := make([]any, len(l.Fields))
 			props[l.FieldIndex("ZHLX")] = "滑坡"
-			if !yield(&layers.Feature{Geometry: pointAt(i), Props: props}, nil) {
+			if !yield(&layers.Feature{Geometry: pointAt(i), Props: layers.NewProps(props...)}, nil) {
 				return
 			}
 		}
@@ -202,7 +202,7 @@ func TestPostgresGoneAndBack(t *testing.T) {
 	defer check.Close()
 	inDB := map[int64]string{}
 	l := layers.DefaultCatalog().Layer("dltb")
-	check.Scan(ctx, "dltb", func(f *layers.Feature) error { inDB[f.ID] = f.Props[l.FieldIndex("DLBM")].(string); return nil })
+	check.Scan(ctx, "dltb", func(f *layers.Feature) error { inDB[f.ID] = f.Props.At(l.FieldIndex("DLBM")).(string); return nil })
 	mu.Lock()
 	defer mu.Unlock()
 	for id, dlbm := range acked {

@@ -134,16 +134,16 @@ func TestParseProperties(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if props[l.FieldIndex("SJNF")] != int64(2024) || props[l.FieldIndex("TBMJ")] != 12.5 || props[l.FieldIndex("KCXS")] != 0.1 {
+	if props.At(l.FieldIndex("SJNF")) != int64(2024) || props.At(l.FieldIndex("TBMJ")) != 12.5 || props.At(l.FieldIndex("KCXS")) != 0.1 {
 		t.Fatalf("props %v", props)
 	}
-	if props[l.FieldIndex("BSM")] != nil {
+	if props.At(l.FieldIndex("BSM")) != nil {
 		t.Fatal("absent field not null")
 	}
 	if err := l.CheckProps(props); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.CheckProps(props[:3]); err == nil {
+	if err := l.CheckProps(NewProps(props.Values()[:3]...)); err == nil {
 		t.Fatal("short props accepted")
 	}
 	m := l.Properties(&Feature{Props: props})
@@ -153,7 +153,7 @@ func TestParseProperties(t *testing.T) {
 	// Interned strings share one boxed value.
 	a, _ := l.ParseProperties(map[string]any{"DLBM": "0102", "ZLDWDM": "4299"})
 	b, _ := l.ParseProperties(map[string]any{"DLBM": "0102", "ZLDWDM": "4299"})
-	x, y := a[l.FieldIndex("DLBM")], b[l.FieldIndex("DLBM")]
+	x, y := a.At(l.FieldIndex("DLBM")), b.At(l.FieldIndex("DLBM"))
 	if (*[2]unsafe.Pointer)(unsafe.Pointer(&x))[1] != (*[2]unsafe.Pointer)(unsafe.Pointer(&y))[1] {
 		t.Fatal("equal strings are boxed twice, not interned")
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -20,10 +19,10 @@ type Feature struct {
 	Version  int64
 	Geometry orb.Geometry
 	// Props holds one value per Layer.Fields entry, in the same order:
-	// string (also for dates, as YYYY-MM-DD), int64, float64, or nil for null.
-	// A positional slice of interned values instead of a map per feature keeps
-	// millions of features compact.
-	Props []any
+	// string (also for dates, as YYYY-MM-DD), int64, float64, or nil for null,
+	// packed (see Props) rather than a map per feature, so that millions of
+	// features stay compact.
+	Props Props
 }
 
 // Bound is the bounding box of the feature's geometry.
@@ -32,11 +31,12 @@ func (f *Feature) Bound() orb.Bound { return f.Geometry.Bound() }
 // Properties returns the attributes as a name→value map for encoders.
 func (l *Layer) Properties(f *Feature) map[string]any {
 	m := make(map[string]any, len(l.Fields))
-	for i, fd := range l.Fields {
-		if i < len(f.Props) {
-			m[fd.Name] = f.Props[i]
-		} else {
-			m[fd.Name] = nil
+	for _, fd := range l.Fields {
+		m[fd.Name] = nil
+	}
+	for i, v := range f.Props.All() {
+		if i < len(l.Fields) {
+			m[l.Fields[i].Name] = v
 		}
 	}
 	return m
@@ -45,52 +45,17 @@ func (l *Layer) Properties(f *Feature) map[string]any {
 // Value returns the value of the named field, or nil.
 func (l *Layer) Value(f *Feature, name string) any {
 	i := l.FieldIndex(name)
-	if i < 0 || i >= len(f.Props) {
+	if i < 0 {
 		return nil
 	}
-	return f.Props[i]
-}
-
-// internTable shares one boxed value per distinct short string, so repeated
-// codes (DLBM, ZLDWDM, dates) cost one allocation in all. It stops growing
-// at maxInterned entries: past that, unique identifiers (BSM, BDCDYH, …)
-// would only fill it, so new strings are boxed on their own.
-var internTable = struct {
-	sync.RWMutex
-	m map[string]any
-}{m: map[string]any{}}
-
-const maxInterned = 1 << 18
-
-// Intern returns a shared boxed copy of s where it can.
-func Intern(s string) any {
-	internTable.RLock()
-	v, ok := internTable.m[s]
-	internTable.RUnlock()
-	if ok {
-		return v
-	}
-	if len(s) > 64 {
-		return s
-	}
-	internTable.Lock()
-	defer internTable.Unlock()
-	if v, ok := internTable.m[s]; ok {
-		return v
-	}
-	if len(internTable.m) >= maxInterned {
-		return s
-	}
-	v = s
-	internTable.m[s] = v
-	return v
+	return f.Props.At(i)
 }
 
 // ParseProperties checks a name→value map (as decoded from JSON, numbers as
 // float64 or json.Number) against the layer's fields and returns the
-// positional values. Unknown names, wrong types, missing required fields and
-// over-long strings are reported, every one of them.
-func (l *Layer) ParseProperties(in map[string]any) ([]any, error) {
+// packed positional values. Unknown names, wrong types, missing required
+// fields and over-long strings are reported, every one of them.
+func (l *Layer) ParseProperties(in map[string]any) (Props, error) {
 	var probs Problems
 	out := make([]any, len(l.Fields))
 	for name, raw := range in {
@@ -115,13 +80,14 @@ func (l *Layer) ParseProperties(in map[string]any) ([]any, error) {
 	}
 	if len(probs) > 0 {
 		probs.sort()
-		return nil, &ValidationError{Layer: l.ID, Problems: probs}
+		return Props{}, &ValidationError{Layer: l.ID, Problems: probs}
 	}
-	return out, nil
+	return NewProps(out...), nil
 }
 
-// CheckProps verifies positional values built by code (fixtures, stores).
-func (l *Layer) CheckProps(props []any) error {
+// CheckProps verifies values built by code (fixtures, stores).
+func (l *Layer) CheckProps(p Props) error {
+	props := p.Values()
 	if len(props) != len(l.Fields) {
 		return &ValidationError{Layer: l.ID, Problems: Problems{{Reason: fmt.Sprintf("%d values for %d fields", len(props), len(l.Fields))}}}
 	}
@@ -161,7 +127,7 @@ func (f Field) Coerce(raw any) (any, error) {
 		if f.MaxLength > 0 && len([]rune(s)) > f.MaxLength {
 			return nil, fmt.Errorf("is %d characters long, at most %d allowed", len([]rune(s)), f.MaxLength)
 		}
-		return Intern(s), nil
+		return s, nil
 	case Integer:
 		switch v := raw.(type) {
 		case int64:
@@ -208,7 +174,7 @@ func (f Field) Coerce(raw any) (any, error) {
 		if _, err := time.Parse(time.DateOnly, s); err != nil || len(s) != 10 {
 			return nil, fmt.Errorf("must be a date YYYY-MM-DD, got %q", s)
 		}
-		return Intern(s), nil
+		return s, nil
 	}
 	return nil, fmt.Errorf("field type %q unknown", f.Type)
 }

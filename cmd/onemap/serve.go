@@ -82,8 +82,10 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		}()
 	}
 	ready.Store(true)
+	// Hand back to the OS what loading used and no longer needs, so that
+	// RSS reflects what the index holds.
 	var ms runtime.MemStats
-	runtime.GC()
+	debug.FreeOSMemory()
 	runtime.ReadMemStats(&ms)
 	log.Info("ready", "features", stats.Features, "load_ms", stats.Elapsed.Milliseconds(),
 		"heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())

@@ -57,18 +57,18 @@ func newTable(l *layers.Layer) *table {
 
 // reader decodes rows of t.sel into features, reusing its scan targets.
 type reader struct {
-	t      *table
-	fid    int64
-	ver    int64
-	geom   sql.RawBytes
-	vals   []any
-	dest   []any
-	intern []interner
+	t     *table
+	fid   int64
+	ver   int64
+	geom  sql.RawBytes
+	vals  []any
+	dest  []any
+	props layers.PropsBuilder
 }
 
 func (t *table) reader() *reader {
 	n := len(t.l.Fields)
-	r := &reader{t: t, vals: make([]any, n), dest: make([]any, 3+n), intern: make([]interner, n)}
+	r := &reader{t: t, vals: make([]any, n), dest: make([]any, 3+n)}
 	r.dest[0], r.dest[1], r.dest[2] = &r.fid, &r.ver, &r.geom
 	for i := range r.vals {
 		r.dest[3+i] = &r.vals[i]
@@ -80,15 +80,16 @@ func (r *reader) read(rows *sql.Rows) (*layers.Feature, error) {
 	if err := rows.Scan(r.dest...); err != nil {
 		return nil, err
 	}
-	f := &layers.Feature{ID: r.fid, Version: r.ver, Props: make([]any, len(r.vals))}
+	f := &layers.Feature{ID: r.fid, Version: r.ver}
 	for i, fd := range r.t.l.Fields {
-		if s, ok := r.vals[i].(string); ok && (fd.Type == layers.String || fd.Type == layers.Date) {
-			f.Props[i] = r.intern[i].get(s, r.vals[i])
-		} else {
-			f.Props[i] = fromSQL(fd.Type, r.vals[i])
+		// A value of another type than the field's (written by another
+		// tool) is converted; one that cannot be is kept as a string.
+		if err := r.props.Add(fromSQL(fd.Type, r.vals[i])); err != nil {
+			r.props.String(fmt.Sprint(r.vals[i]))
 		}
 		r.vals[i] = nil
 	}
+	f.Props = r.props.Done()
 	if r.geom != nil {
 		g, err := decodeGP(r.geom)
 		if err != nil {
@@ -97,46 +98,6 @@ func (r *reader) read(rows *sql.Rows) (*layers.Feature, error) {
 		f.Geometry = promote(r.t.l.Geometry, g)
 	}
 	return f, nil
-}
-
-// interner shares repeated values of one field through layers.Intern, with
-// a small local cache in front of the global table so that a scan of
-// millions of rows does not pay a lookup in a large shared map per value.
-// A field whose values turn out to be mostly distinct (identifiers such as
-// BSM) is not interned at all: sharing would save nothing and would only
-// grow the global table.
-type interner struct {
-	m            map[string]any
-	hits, misses int
-	off          bool
-}
-
-const (
-	internSample   = 1024 // values looked at before judging a field
-	internMaxLocal = 8192 // distinct values kept in the local cache
-)
-
-func (in *interner) get(s string, boxed any) any {
-	if in.off {
-		return boxed
-	}
-	if v, ok := in.m[s]; ok {
-		in.hits++
-		return v
-	}
-	in.misses++
-	if in.hits+in.misses == internSample && in.misses > internSample/2 {
-		in.off, in.m = true, nil
-		return boxed
-	}
-	v := layers.Intern(s)
-	if len(in.m) < internMaxLocal {
-		if in.m == nil {
-			in.m = make(map[string]any)
-		}
-		in.m[s] = v
-	}
-	return v
 }
 
 // promote gives geometries written by other tools the storage form of the
@@ -169,7 +130,7 @@ func storable(l *layers.Layer, g orb.Geometry) (orb.Geometry, error) {
 	return g, nil
 }
 
-// fromSQL converts a column value to the field's Go type, interning strings.
+// fromSQL converts a column value to the field's Go type.
 func fromSQL(t layers.FieldType, v any) any {
 	switch x := v.(type) {
 	case nil:
@@ -185,13 +146,13 @@ func fromSQL(t layers.FieldType, v any) any {
 				return n
 			}
 		}
-		return layers.Intern(x)
+		return x
 	case int64:
 		switch t {
 		case layers.Number:
 			return float64(x)
 		case layers.String, layers.Date:
-			return layers.Intern(strconv.FormatInt(x, 10))
+			return strconv.FormatInt(x, 10)
 		}
 		return x
 	case float64:
@@ -201,13 +162,13 @@ func fromSQL(t layers.FieldType, v any) any {
 				return int64(x)
 			}
 		case layers.String, layers.Date:
-			return layers.Intern(strconv.FormatFloat(x, 'g', -1, 64))
+			return strconv.FormatFloat(x, 'g', -1, 64)
 		}
 		return x
 	case []byte:
-		return layers.Intern(string(x))
+		return string(x)
 	case time.Time:
-		return layers.Intern(x.Format(time.DateOnly))
+		return x.Format(time.DateOnly)
 	}
 	return v
 }
@@ -215,7 +176,8 @@ func fromSQL(t layers.FieldType, v any) any {
 // toSQL checks and normalises a feature's values for binding: one value per
 // field (missing trailing values are null), int64 for integers, float64 for
 // numbers, strings for strings and dates.
-func toSQL(l *layers.Layer, props []any) ([]any, error) {
+func toSQL(l *layers.Layer, p layers.Props) ([]any, error) {
+	props := p.Values()
 	if len(props) > len(l.Fields) {
 		return nil, fmt.Errorf("%d values for %d fields", len(props), len(l.Fields))
 	}
@@ -227,9 +189,6 @@ func toSQL(l *layers.Layer, props []any) ([]any, error) {
 		v, err := bindValue(fd, props[i])
 		if err != nil {
 			return nil, err
-		}
-		if s, ok := v.(string); ok {
-			v = layers.Intern(s) // the feature goes on into the index
 		}
 		out[i] = v
 	}
@@ -402,7 +361,7 @@ func (s *Store) Create(ctx context.Context, layer string, f *layers.Feature) (*l
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: create %s: %w", layer, classify(err))
 	}
-	return &layers.Feature{ID: id, Version: 1, Geometry: g, Props: props}, nil
+	return &layers.Feature{ID: id, Version: 1, Geometry: g, Props: layers.NewProps(props...)}, nil
 }
 
 // Replace stores new geometry and values for f.ID, checking ifVersion when > 0.
@@ -453,7 +412,7 @@ func (s *Store) Replace(ctx context.Context, layer string, f *layers.Feature, if
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: replace %s %d: %w", layer, f.ID, classify(err))
 	}
-	return &layers.Feature{ID: f.ID, Version: version, Geometry: g, Props: props}, nil
+	return &layers.Feature{ID: f.ID, Version: version, Geometry: g, Props: layers.NewProps(props...)}, nil
 }
 
 // Delete removes a feature and returns what it was, checking ifVersion when > 0.
@@ -533,13 +492,15 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 				return fmt.Errorf("feature %d: %w", n+1, err)
 			}
 			args[0] = buf.Bytes()
-			if len(f.Props) > len(t.l.Fields) {
-				return fmt.Errorf("feature %d: %d values for %d fields", n+1, len(f.Props), len(t.l.Fields))
-			}
-			for i, fd := range t.l.Fields {
+			for i := range t.l.Fields {
 				args[1+i] = nil
-				if i < len(f.Props) && f.Props[i] != nil {
-					v, err := bindValue(fd, f.Props[i])
+			}
+			for i, pv := range f.Props.All() {
+				if i >= len(t.l.Fields) {
+					return fmt.Errorf("feature %d: %d values for %d fields", n+1, f.Props.Len(), len(t.l.Fields))
+				}
+				if pv != nil {
+					v, err := bindValue(t.l.Fields[i], pv)
 					if err != nil {
 						return fmt.Errorf("feature %d: %w", n+1, err)
 					}

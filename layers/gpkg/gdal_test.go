@@ -226,7 +226,7 @@ func compareOgrFeature(t *testing.T, l *layers.Layer, f *layers.Feature, out str
 			t.Errorf("%s %d: GDAL does not show field %s:\n%s", l.ID, f.ID, fd.Name, out)
 			continue
 		}
-		w := f.Props[i]
+		w := f.Props.At(i)
 		if s == "(null)" {
 			if w != nil {
 				t.Errorf("%s %d %s: GDAL reads null, want %v", l.ID, f.ID, fd.Name, w)
@@ -345,7 +345,7 @@ func TestGDALEditsAreRead(t *testing.T) {
 	}
 	added := pts[3]
 	l := cat.Layer("jmd")
-	wantAdded := &layers.Feature{ID: added.ID, Version: 1, Geometry: orb.Point{114.5, 29.25}, Props: []any{"新村", "429901001", int64(1234)}}
+	wantAdded := &layers.Feature{ID: added.ID, Version: 1, Geometry: orb.Point{114.5, 29.25}, Props: layers.NewProps("新村", "429901001", int64(1234))}
 	storetest.Equal(t, l, "appended by GDAL", added, wantAdded)
 	checkIndex(t, st, "jmd")
 	checkExtentWithin(t, st, "jmd", 1e-9) // GDAL writes the extent rounded to 15 digits

@@ -602,17 +602,19 @@ func TestReopenExtendsSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := *orig
-	want.Props = append(append([]any(nil), orig.Props...), nil, nil)
+	want.Props = layers.NewProps(append(orig.Props.Values(), nil, nil)...)
 	storetest.Equal(t, cat.Layer("dltb"), "after extension", got, &want)
 	// The new field and the new layer take writes.
 	upd := storetest.Feature(cat.Layer("dltb"), 2)
 	upd.ID = orig.ID
-	upd.Props[len(upd.Props)-2] = "备注文字"
-	upd.Props[len(upd.Props)-1] = "2025-06-30"
+	vals := upd.Props.Values()
+	vals[len(vals)-2] = "备注文字"
+	vals[len(vals)-1] = "2025-06-30"
+	upd.Props = layers.NewProps(vals...)
 	if _, err := st2.Replace(ctx, "dltb", upd, 1); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st2.Get(ctx, "dltb", orig.ID); got.Props[len(got.Props)-2] != "备注文字" || got.Props[len(got.Props)-1] != "2025-06-30" {
+	if got, _ := st2.Get(ctx, "dltb", orig.ID); got.Props.At(len(vals)-2) != "备注文字" || got.Props.At(len(vals)-1) != "2025-06-30" {
 		t.Errorf("new fields read back as %v", got.Props)
 	}
 	xl := cat.Layer("xzyd")
@@ -738,7 +740,7 @@ func TestGeometryStorageForm(t *testing.T) {
 	st := openTemp(t, cat)
 	ctx := context.Background()
 	poly := orb.Polygon{{{113, 28}, {113.01, 28}, {113.01, 28.01}, {113, 28}}}
-	f, err := st.Create(ctx, "dltb", &layers.Feature{Geometry: poly, Props: []any{nil, nil, "0101", nil, nil, nil, "429901", nil, nil, nil}})
+	f, err := st.Create(ctx, "dltb", &layers.Feature{Geometry: poly, Props: layers.NewProps(nil, nil, "0101", nil, nil, nil, "429901", nil, nil, nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -754,7 +756,7 @@ func TestGeometryStorageForm(t *testing.T) {
 	if _, err := st.Create(ctx, "jmd", &layers.Feature{Geometry: nil}); err == nil {
 		t.Error("a feature without geometry was stored")
 	}
-	if _, err := st.Create(ctx, "jmd", &layers.Feature{Geometry: orb.Point{113, 28}, Props: []any{"x", nil, "not a number"}}); err == nil {
+	if _, err := st.Create(ctx, "jmd", &layers.Feature{Geometry: orb.Point{113, 28}, Props: layers.NewProps("x", nil, "not a number")}); err == nil {
 		t.Error("a string was stored in an integer field")
 	}
 	if n, _ := st.Count(ctx, "jmd"); n != 0 {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,10 +24,11 @@ const srid = 4490
 // args converts a feature's values to what pgx sends: dates as pgtype.Date.
 func args(l *layers.Layer, f *layers.Feature) ([]any, error) {
 	out := make([]any, 0, len(l.Fields)+1)
+	vals := f.Props.Values()
 	for i, fd := range l.Fields {
 		var v any
-		if i < len(f.Props) {
-			v = f.Props[i]
+		if i < len(vals) {
+			v = vals[i]
 		}
 		if v != nil && fd.Type == layers.Date {
 			s, _ := v.(string)
@@ -44,29 +47,65 @@ func args(l *layers.Layer, f *layers.Feature) ([]any, error) {
 	return append(out, g), nil
 }
 
+// asFieldType converts a column value to the field's Go type where the
+// column's type differs from the catalogue's (a retyped field: Migrate
+// reports it and leaves the column alone).
+func asFieldType(fd layers.Field, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		return x.Format(time.DateOnly)
+	case int32:
+		v = int64(x)
+	case float32:
+		v = float64(x)
+	}
+	switch x := v.(type) {
+	case int64:
+		switch fd.Type {
+		case layers.Number:
+			return float64(x)
+		case layers.String, layers.Date:
+			return strconv.FormatInt(x, 10)
+		}
+	case float64:
+		switch fd.Type {
+		case layers.Integer:
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int64(x)
+			}
+		case layers.String, layers.Date:
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		}
+	case string:
+		switch fd.Type {
+		case layers.Integer:
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+				return n
+			}
+		case layers.Number:
+			if n, err := strconv.ParseFloat(x, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return v
+}
+
 // decode turns a row (fid, version, fields…, geom) into a Feature.
-func decode(l *layers.Layer, vals []any) (*layers.Feature, error) {
+func decode(l *layers.Layer, vals []any, pb *layers.PropsBuilder) (*layers.Feature, error) {
 	if len(vals) != len(l.Fields)+3 {
 		return nil, fmt.Errorf("row has %d columns, want %d", len(vals), len(l.Fields)+3)
 	}
-	f := &layers.Feature{ID: vals[0].(int64), Version: vals[1].(int64), Props: make([]any, len(l.Fields))}
+	f := &layers.Feature{ID: vals[0].(int64), Version: vals[1].(int64)}
+	pb.Done() // a row that failed half-way leaves nothing behind
 	for i, fd := range l.Fields {
-		switch v := vals[i+2].(type) {
-		case nil:
-		case string:
-			f.Props[i] = layers.Intern(v)
-		case time.Time:
-			f.Props[i] = layers.Intern(v.Format(time.DateOnly))
-		case int64, float64:
-			f.Props[i] = v
-		case int32:
-			f.Props[i] = int64(v)
-		case float32:
-			f.Props[i] = float64(v)
-		default:
-			return nil, fmt.Errorf("field %s: unexpected %T", fd.Name, v)
+		if err := pb.Add(asFieldType(fd, vals[i+2])); err != nil {
+			return nil, fmt.Errorf("field %s: unexpected %T", fd.Name, vals[i+2])
 		}
 	}
+	f.Props = pb.Done()
 	raw, ok := vals[len(vals)-1].([]byte)
 	if !ok {
 		return nil, fmt.Errorf("geometry column: unexpected %T", vals[len(vals)-1])
@@ -107,9 +146,9 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*layers.Feature)
 		return fmt.Errorf("postgis: scan %s: %w", layer, unavailable(err))
 	}
 	defer rows.Close()
-	strs := map[string]any{}
+	var pb layers.PropsBuilder
 	for rows.Next() {
-		f, err := decodeRow(l, rows, strs)
+		f, err := decodeRow(l, rows, &pb)
 		if err != nil {
 			return fmt.Errorf("postgis: scan %s: %w", layer, err)
 		}
@@ -156,7 +195,8 @@ func (s *Store) get(ctx context.Context, q querier, l *layers.Layer, id int64, f
 	if err != nil {
 		return nil, fmt.Errorf("postgis: get %s %d: %w", l.ID, id, err)
 	}
-	return decode(l, vals)
+	var pb layers.PropsBuilder
+	return decode(l, vals, &pb)
 }
 
 // Create stores a new feature; the id comes from the table's identity column.
@@ -351,5 +391,5 @@ func featureFromJSON(l *layers.Layer, id int64, b []byte) (*layers.Feature, erro
 	if h.Geometry == nil {
 		return nil, errors.New("history record has no geometry")
 	}
-	return &layers.Feature{ID: id, Version: h.Version, Geometry: h.Geometry.Geometry(), Props: props}, nil
+	return &layers.Feature{ID: id, Version: h.Version, Geometry: h.Geometry.Geometry(), Props: layers.NewProps(props...)}, nil
 }

@@ -79,11 +79,13 @@ func Run(t *testing.T, open Opener) {
 		st := open(t, cat)
 		for _, l := range sample {
 			in := Feature(l, 1)
+			vals := in.Props.Values()
 			for i, fd := range l.Fields {
 				if !fd.Required {
-					in.Props[i] = nil
+					vals[i] = nil
 				}
 			}
+			in.Props = layers.NewProps(vals...)
 			got, err := st.Create(ctx, l.ID, in)
 			if err != nil {
 				t.Fatalf("%s: create: %v", l.ID, err)
@@ -606,7 +608,7 @@ func Feature(l *layers.Layer, i int) *layers.Feature {
 		}
 		props[j] = Value(f, i)
 	}
-	return &layers.Feature{Geometry: g, Props: props}
+	return &layers.Feature{Geometry: g, Props: layers.NewProps(props...)}
 }
 
 // Value is a test value of the field's type for feature i: strings with
@@ -671,20 +673,21 @@ func Diff(l *layers.Layer, got, want *layers.Feature) string {
 	if (got.Geometry == nil) != (want.Geometry == nil) || got.Geometry != nil && !orb.Equal(got.Geometry, want.Geometry) {
 		d = append(d, fmt.Sprintf("geometry %v, want %v", got.Geometry, want.Geometry))
 	}
+	gotVals, wantVals := got.Props.Values(), want.Props.Values()
 	for i, f := range l.Fields {
 		var g, w any
-		if i < len(got.Props) {
-			g = got.Props[i]
+		if i < len(gotVals) {
+			g = gotVals[i]
 		}
-		if i < len(want.Props) {
-			w = want.Props[i]
+		if i < len(wantVals) {
+			w = wantVals[i]
 		}
 		if !sameValue(g, w) {
 			d = append(d, fmt.Sprintf("%s = %#v (%T), want %#v (%T)", f.Name, g, g, w, w))
 		}
 	}
-	if len(got.Props) != len(l.Fields) {
-		d = append(d, fmt.Sprintf("%d values, want one per field (%d)", len(got.Props), len(l.Fields)))
+	if len(gotVals) != len(l.Fields) {
+		d = append(d, fmt.Sprintf("%d values, want one per field (%d)", len(gotVals), len(l.Fields)))
 	}
 	return strings.Join(d, "; ")
 }
@@ -699,7 +702,6 @@ func sameValue(a, b any) bool {
 
 func cloneFeature(f *layers.Feature) *layers.Feature {
 	c := *f
-	c.Props = append([]any(nil), f.Props...)
 	c.Geometry = orb.Clone(f.Geometry)
 	return &c
 }
