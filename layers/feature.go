@@ -179,6 +179,55 @@ func (f Field) Coerce(raw any) (any, error) {
 	return nil, fmt.Errorf("field type %q unknown", f.Type)
 }
 
+// FromColumn converts a value a store read from a column to the field's Go
+// type where the column's type differs from the field's (a file written by
+// another tool, or a field retyped in the catalogue: stores report that and
+// leave the column alone). What cannot be converted is returned as it is.
+func (f Field) FromColumn(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		v = string(x)
+	case time.Time:
+		v = x.Format(time.DateOnly)
+	case int32:
+		v = int64(x)
+	case int:
+		v = int64(x)
+	case float32:
+		v = float64(x)
+	}
+	switch x := v.(type) {
+	case string:
+		switch f.Type {
+		case Integer:
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+				return n
+			}
+		case Number:
+			if n, err := strconv.ParseFloat(x, 64); err == nil {
+				return n
+			}
+		}
+	case int64:
+		switch f.Type {
+		case Number:
+			return float64(x)
+		case String, Date:
+			return strconv.FormatInt(x, 10)
+		}
+	case float64:
+		switch f.Type {
+		case Integer:
+			if x == math.Trunc(x) && math.Abs(x) <= maxSafeInteger {
+				return int64(x)
+			}
+		case String, Date:
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		}
+	}
+	return v
+}
+
 func jsonKind(v any) string {
 	switch v.(type) {
 	case string:

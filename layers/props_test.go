@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 )
 
 func randomValue(r *rand.Rand) any {
@@ -117,4 +118,31 @@ func TestPropsConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestFromColumn: values of another column type come back as the field's.
+func TestFromColumn(t *testing.T) {
+	cases := []struct {
+		typ  FieldType
+		in   any
+		want any
+	}{
+		{String, int64(2024), "2024"},
+		{String, 12.5, "12.5"},
+		{String, []byte("0101"), "0101"},
+		{Date, time.Date(2023, 5, 17, 0, 0, 0, 0, time.UTC), "2023-05-17"},
+		{Integer, "42", int64(42)},
+		{Integer, 42.0, int64(42)},
+		{Integer, 42.5, 42.5}, // not convertible: kept, and CheckProps will say so
+		{Integer, int32(7), int64(7)},
+		{Number, int64(3), 3.0},
+		{Number, "2.5", 2.5},
+		{Number, float32(0.5), 0.5},
+		{String, nil, nil},
+	}
+	for _, c := range cases {
+		if got := (Field{Name: "X", Type: c.typ}).FromColumn(c.in); got != c.want {
+			t.Errorf("%s from %#v: %#v, want %#v", c.typ, c.in, got, c.want)
+		}
+	}
 }

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -84,7 +82,7 @@ func (r *reader) read(rows *sql.Rows) (*layers.Feature, error) {
 	for i, fd := range r.t.l.Fields {
 		// A value of another type than the field's (written by another
 		// tool) is converted; one that cannot be is kept as a string.
-		if err := r.props.Add(fromSQL(fd.Type, r.vals[i])); err != nil {
+		if err := r.props.Add(fd.FromColumn(r.vals[i])); err != nil {
 			r.props.String(fmt.Sprint(r.vals[i]))
 		}
 		r.vals[i] = nil
@@ -128,49 +126,6 @@ func storable(l *layers.Layer, g orb.Geometry) (orb.Geometry, error) {
 		return nil, fmt.Errorf("layer %s stores %s geometries, got %s", l.ID, want, got)
 	}
 	return g, nil
-}
-
-// fromSQL converts a column value to the field's Go type.
-func fromSQL(t layers.FieldType, v any) any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case string:
-		switch t {
-		case layers.Integer:
-			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-				return n
-			}
-		case layers.Number:
-			if n, err := strconv.ParseFloat(x, 64); err == nil {
-				return n
-			}
-		}
-		return x
-	case int64:
-		switch t {
-		case layers.Number:
-			return float64(x)
-		case layers.String, layers.Date:
-			return strconv.FormatInt(x, 10)
-		}
-		return x
-	case float64:
-		switch t {
-		case layers.Integer:
-			if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-				return int64(x)
-			}
-		case layers.String, layers.Date:
-			return strconv.FormatFloat(x, 'g', -1, 64)
-		}
-		return x
-	case []byte:
-		return string(x)
-	case time.Time:
-		return x.Format(time.DateOnly)
-	}
-	return v
 }
 
 // toSQL checks and normalises a feature's values for binding: one value per

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,52 +45,6 @@ func args(l *layers.Layer, f *layers.Feature) ([]any, error) {
 	return append(out, g), nil
 }
 
-// asFieldType converts a column value to the field's Go type where the
-// column's type differs from the catalogue's (a retyped field: Migrate
-// reports it and leaves the column alone).
-func asFieldType(fd layers.Field, v any) any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case time.Time:
-		return x.Format(time.DateOnly)
-	case int32:
-		v = int64(x)
-	case float32:
-		v = float64(x)
-	}
-	switch x := v.(type) {
-	case int64:
-		switch fd.Type {
-		case layers.Number:
-			return float64(x)
-		case layers.String, layers.Date:
-			return strconv.FormatInt(x, 10)
-		}
-	case float64:
-		switch fd.Type {
-		case layers.Integer:
-			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-				return int64(x)
-			}
-		case layers.String, layers.Date:
-			return strconv.FormatFloat(x, 'g', -1, 64)
-		}
-	case string:
-		switch fd.Type {
-		case layers.Integer:
-			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-				return n
-			}
-		case layers.Number:
-			if n, err := strconv.ParseFloat(x, 64); err == nil {
-				return n
-			}
-		}
-	}
-	return v
-}
-
 // decode turns a row (fid, version, fields…, geom) into a Feature.
 func decode(l *layers.Layer, vals []any, pb *layers.PropsBuilder) (*layers.Feature, error) {
 	if len(vals) != len(l.Fields)+3 {
@@ -101,7 +53,7 @@ func decode(l *layers.Layer, vals []any, pb *layers.PropsBuilder) (*layers.Featu
 	f := &layers.Feature{ID: vals[0].(int64), Version: vals[1].(int64)}
 	pb.Done() // a row that failed half-way leaves nothing behind
 	for i, fd := range l.Fields {
-		if err := pb.Add(asFieldType(fd, vals[i+2])); err != nil {
+		if err := pb.Add(fd.FromColumn(vals[i+2])); err != nil {
 			return nil, fmt.Errorf("field %s: unexpected %T", fd.Name, vals[i+2])
 		}
 	}
