@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,7 @@ func decodeRow(l *layers.Layer, rows pgx.Rows, pb *layers.PropsBuilder) (*layers
 	}
 	for i, fd := range fds {
 		if !fastColumn(l, i, len(fds), fd) {
+			genericRows.Add(1)
 			vals, err := rows.Values()
 			if err != nil {
 				return nil, err
@@ -83,6 +85,9 @@ func decodeRow(l *layers.Layer, rows pgx.Rows, pb *layers.PropsBuilder) (*layers
 	f.Geometry = g
 	return f, nil
 }
+
+// genericRows counts rows that missed the fast path (a test watches it).
+var genericRows atomic.Int64
 
 // fastColumn says whether column i arrived in the form decodeRow reads:
 // bigint fid and version, each field in the PostgreSQL type its catalogue

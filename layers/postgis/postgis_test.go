@@ -276,11 +276,16 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Fatalf("import: %d %v", n, err)
 	}
 	var ids []int64
+	generic := genericRows.Load()
 	if err := s.Scan(ctx, "dltb", func(f *layers.Feature) error { ids = append(ids, f.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(ids) != 2000 {
 		t.Fatalf("scanned %d", len(ids))
+	}
+	// Every row of a table that matches its catalogue takes the fast decoder.
+	if n := genericRows.Load() - generic; n != 0 {
+		t.Errorf("%d of 2000 rows were decoded the generic way", n)
 	}
 	for i := 1; i < len(ids); i++ {
 		if ids[i] <= ids[i-1] {
