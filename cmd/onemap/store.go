@@ -33,7 +33,7 @@ func openStore(ctx context.Context, log *slog.Logger, cat *layers.Catalog, dataP
 	}
 	st, err := gpkg.Open(ctx, dataPath, cat)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dataPath, err)
+		return nil, err // it names the file
 	}
 	return st, nil
 }
