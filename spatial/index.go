@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,30 +117,63 @@ type LoadStats struct {
 }
 
 // Load reads every catalogue layer from the store into the index, replacing
-// what was there, and logs progress per layer. Reading and decoding (the
-// store's Scan) runs on one goroutine while another builds the R-tree, so
-// start-up uses two cores.
+// what was there, and logs progress per layer. Layers load side by side, one
+// per core; within a layer, reading and decoding (the store's Scan) runs on
+// one goroutine while another builds the R-tree. The biggest layer usually
+// dwarfs the rest, so it loads on one core while the others share the rest.
 func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger) (LoadStats, error) {
 	start := time.Now()
-	var total int64
-	for _, l := range idx.cat.Layers {
-		t0 := time.Now()
-		li, n, err := buildLayer(ctx, func(fn func(*layers.Feature) error) error { return store.Scan(ctx, l.ID, fn) })
-		if err != nil {
-			return LoadStats{}, fmt.Errorf("load layer %s: %w", l.ID, err)
-		}
-		idx.publishLayer(l.ID, li)
-		total += int64(n)
-		if log != nil {
-			el := time.Since(t0)
-			log.Info("layer loaded", "layer", l.ID, "features", n, "ms", el.Milliseconds(),
-				"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := make(chan *layers.Layer)
+	var (
+		wg       sync.WaitGroup
+		total    atomic.Int64
+		firstErr error
+		errOnce  sync.Once
+	)
+	fail := func(err error) { errOnce.Do(func() { firstErr = err; cancel() }) }
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for l := range queue {
+				t0 := time.Now()
+				li, n, err := buildLayer(ctx, func(fn func(*layers.Feature) error) error { return store.Scan(ctx, l.ID, fn) })
+				if err != nil {
+					fail(fmt.Errorf("load layer %s: %w", l.ID, err))
+					continue
+				}
+				idx.publishLayer(l.ID, li)
+				total.Add(int64(n))
+				if log != nil {
+					el := time.Since(t0)
+					log.Info("layer loaded", "layer", l.ID, "features", n, "ms", el.Milliseconds(),
+						"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
+				}
+			}
+		}()
+	}
+feed:
+	for i := range idx.cat.Layers {
+		select {
+		case queue <- idx.cat.Layers[i]:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	st := LoadStats{Features: total, Elapsed: time.Since(start)}
+	close(queue)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = ctx.Err()
+	}
+	if firstErr != nil {
+		return LoadStats{}, firstErr
+	}
+	st := LoadStats{Features: total.Load(), Elapsed: time.Since(start)}
 	if log != nil {
-		log.Info("index loaded", "features", total, "ms", st.Elapsed.Milliseconds(),
-			"features_per_s", int64(float64(total)/max(st.Elapsed.Seconds(), 1e-9)))
+		log.Info("index loaded", "features", st.Features, "ms", st.Elapsed.Milliseconds(),
+			"features_per_s", int64(float64(st.Features)/max(st.Elapsed.Seconds(), 1e-9)))
 	}
 	return st, nil
 }

@@ -347,14 +347,31 @@ func TestLoad(t *testing.T) {
 		st.feats["dltb"] = append(st.feats["dltb"], &layers.Feature{ID: int64(i), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}})
 	}
 	st.feats["dzzhd"] = []*layers.Feature{{ID: 5, Version: 2, Geometry: orb.Point{112.5, 30.5}}}
+	// Layers load side by side: give several of them features.
+	for k, l := range []string{"yjjbnt", "tdytq", "wpbhtb", "ckq"} {
+		for i := 1; i <= 500*(k+1); i++ {
+			st.feats[l] = append(st.feats[l], &layers.Feature{ID: int64(i), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}})
+		}
+	}
 	idx := NewIndex(cat)
 	stats, err := idx.Load(context.Background(), st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := idx.Snapshot()
-	if stats.Features != 10001 || s.Count("dltb") != 10000 || s.Count("dzzhd") != 1 {
+	if stats.Features != 10001+5000 || s.Count("dltb") != 10000 || s.Count("dzzhd") != 1 {
 		t.Fatalf("loaded %d: dltb %d, dzzhd %d", stats.Features, s.Count("dltb"), s.Count("dzzhd"))
+	}
+	for _, l := range []string{"yjjbnt", "tdytq", "wpbhtb", "ckq"} {
+		if s.Count(l) != len(st.feats[l]) {
+			t.Fatalf("%s: %d of %d features loaded", l, s.Count(l), len(st.feats[l]))
+		}
+	}
+	// A cancelled load says so.
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := NewIndex(cat).Load(cancelled, st, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled load: %v", err)
 	}
 	for i := 0; i < 100; i++ {
 		b := randomBound(r)
