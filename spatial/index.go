@@ -139,7 +139,14 @@ func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger
 			defer wg.Done()
 			for l := range queue {
 				t0 := time.Now()
-				li, n, err := buildLayer(ctx, func(fn func(*layers.Feature) error) error { return store.Scan(ctx, l.ID, fn) })
+				progress := func(n int) {
+					if log != nil {
+						el := time.Since(t0)
+						log.Info("loading layer", "layer", l.ID, "features", n, "seconds", int(el.Seconds()),
+							"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
+					}
+				}
+				li, n, err := buildLayer(ctx, func(fn func(*layers.Feature) error) error { return store.Scan(ctx, l.ID, fn) }, progress)
 				if err != nil {
 					fail(fmt.Errorf("load layer %s: %w", l.ID, err))
 					continue
@@ -178,9 +185,13 @@ feed:
 	return st, nil
 }
 
+// progressEvery is how often a long layer load reports how far it got.
+var progressEvery = 5 * time.Second
+
 // buildLayer builds a layer's index from a scan that yields features in id
-// order, inserting on this goroutine while the scan runs on another.
-func buildLayer(ctx context.Context, scan func(fn func(*layers.Feature) error) error) (*layerIndex, int, error) {
+// order, inserting on this goroutine while the scan runs on another, and
+// calls progress with the count so far every progressEvery.
+func buildLayer(ctx context.Context, scan func(fn func(*layers.Feature) error) error, progress func(n int)) (*layerIndex, int, error) {
 	const batch = 2048
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -212,6 +223,7 @@ func buildLayer(ctx context.Context, scan func(fn func(*layers.Feature) error) e
 	}()
 	li := newLayerIndex()
 	n := 0
+	next := time.Now().Add(progressEvery)
 	for b := range batches {
 		for _, f := range b {
 			bd := f.Bound()
@@ -219,6 +231,10 @@ func buildLayer(ctx context.Context, scan func(fn func(*layers.Feature) error) e
 			li.byID.Load(f.ID, f) // ids arrive in order: Load appends cheaply
 		}
 		n += len(b)
+		if now := time.Now(); now.After(next) {
+			progress(n)
+			next = now.Add(progressEvery)
+		}
 	}
 	if err := <-errc; err != nil {
 		return nil, 0, err

@@ -1,15 +1,18 @@
 package spatial
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -387,5 +390,25 @@ func TestLoad(t *testing.T) {
 	}
 	if idx2.Snapshot().Count("dltb") != 0 {
 		t.Fatal("half a layer was published")
+	}
+}
+
+// TestLoadReportsProgress: a long layer load logs how far it got.
+func TestLoadReportsProgress(t *testing.T) {
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = time.Nanosecond
+	r := rand.New(rand.NewPCG(8, 8))
+	st := &scanStore{feats: map[string][]*layers.Feature{}}
+	for i := 1; i <= 10000; i++ {
+		st.feats["dltb"] = append(st.feats["dltb"], &layers.Feature{ID: int64(i), Version: 1, Geometry: orb.MultiPolygon{randomBox(r)}})
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, nil))
+	if _, err := NewIndex(layers.DefaultCatalog()).Load(context.Background(), st, log); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `msg="loading layer" layer=dltb features=2048`) || !strings.Contains(out, `msg="layer loaded" layer=dltb features=10000`) {
+		t.Fatalf("no progress lines:\n%s", out)
 	}
 }
