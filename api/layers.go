@@ -80,9 +80,15 @@ func (s *server) servedLayer(c *gin.Context) (*layers.Layer, error) {
 		return nil, err
 	}
 	if l.Access == layers.Restricted {
-		return nil, forbidden(fmt.Sprintf("layer %s holds personal data and is served only to named roles; authentication is not enabled on this server", l.ID))
+		return nil, restricted(l)
 	}
 	return l, nil
+}
+
+// restricted is the 403 for a layer that needs authentication, which this
+// server does not have yet.
+func restricted(l *layers.Layer) error {
+	return forbidden(fmt.Sprintf("layer %s holds personal data and is served only to named roles; authentication is not enabled on this server", l.ID))
 }
 
 func (s *server) layer(c *gin.Context) (*layers.Layer, error) {

@@ -71,6 +71,8 @@ func New(cfg Config) http.Handler {
 	v1.PUT("/layers/:layer/features/:fid", s.replaceFeature)
 	v1.DELETE("/layers/:layer/features/:fid", s.deleteFeature)
 
+	r.GET("/tiles/:layers/:z/:x/:y", s.getTile)
+
 	if cfg.Web != nil {
 		r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(cfg.Web)) })
 		r.StaticFS("/web", http.FS(cfg.Web))
