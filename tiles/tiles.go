@@ -48,7 +48,8 @@ func Address(z, x, y int) (maptile.Tile, error) {
 	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), nil
 }
 
-// Encode makes the tile t of the given layers from snap. It returns the
+// Encode makes the tile t of the given layers from snap, each layer from its
+// catalogue minzoom on. It returns the
 // encoded tile and how many features it holds; no features means an empty
 // tile, which a server answers with 204.
 func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t maptile.Tile) ([]byte, int, error) {
@@ -59,6 +60,11 @@ func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t m
 	for _, l := range ls {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
+		}
+		// Below its catalogue minzoom a layer is not drawn (the style says
+		// the same); above maxzoom clients overzoom, so it is still served.
+		if int(t.Z) < l.MinZoom {
+			continue
 		}
 		ml := &mvt.Layer{Name: l.ID, Version: 2, Extent: Extent}
 		snap.Search(l.ID, search, func(f *layers.Feature) bool {
