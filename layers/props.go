@@ -214,26 +214,17 @@ func (b *PropsBuilder) Float(v float64) {
 
 // String adds a string, shared through the string table where that pays.
 func (b *PropsBuilder) String(s string) {
-	if fs := b.sharing(); fs != nil {
-		if id, ok := fs.local[s]; ok {
-			fs.hits++
-			b.shared(id)
-			return
-		}
-		if b.judge(fs) {
-			if id, ok := shared.intern(s); ok {
-				if len(fs.local) < shareMaxLocal {
-					if fs.local == nil {
-						fs.local = map[string]uint32{}
-					}
-					fs.local[s] = id
-				}
-				b.shared(id)
-				return
-			}
-		}
+	fs := b.sharing()
+	if fs == nil {
+		b.Inline(s)
+		return
 	}
-	b.Inline(s)
+	if id, ok := fs.local[s]; ok {
+		fs.hits++
+		b.shared(id)
+		return
+	}
+	b.miss(fs, s)
 }
 
 // Bytes adds a string given as bytes; one seen before, or one not shared,
@@ -249,7 +240,25 @@ func (b *PropsBuilder) Bytes(s []byte) {
 		b.shared(id)
 		return
 	}
-	b.String(string(s))
+	b.miss(fs, string(s))
+}
+
+// miss adds a string the field's cache does not hold: shared through the
+// table while the field is still worth sharing, inline otherwise.
+func (b *PropsBuilder) miss(fs *fieldSharing, s string) {
+	if b.judge(fs) {
+		if id, ok := shared.intern(s); ok {
+			if len(fs.local) < shareMaxLocal {
+				if fs.local == nil {
+					fs.local = map[string]uint32{}
+				}
+				fs.local[s] = id
+			}
+			b.shared(id)
+			return
+		}
+	}
+	b.Inline(s)
 }
 
 // sharing returns the statistics of the next value's field, or nil when its

@@ -20,18 +20,15 @@ func BenchmarkEncode(b *testing.B) {
 	cat := layers.DefaultCatalog()
 	idx := spatial.NewIndex(cat)
 	if _, err := fixtures.Generate(ctx, cat, fixtures.Config{Seed: 1}, func(layer string, feats iter.Seq2[*layers.Feature, error]) error {
-		id := int64(0)
+		var fs []*layers.Feature
 		for f, err := range feats {
 			if err != nil {
 				return err
 			}
-			id++
-			f.ID, f.Version = id, 1
-			if err := idx.Put(layer, f); err != nil {
-				return err
-			}
+			f.ID, f.Version = int64(len(fs)+1), 1
+			fs = append(fs, f)
 		}
-		return nil
+		return idx.ReloadLayer(layer, fs) // one snapshot per layer, not per feature
 	}); err != nil {
 		b.Fatal(err)
 	}
