@@ -3,20 +3,23 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/onemap/onemap/layers"
-	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/layers/codec"
 )
 
 // apiError is an error with its HTTP status and a stable code for clients.
+// Its message is written for the client; causes are logged, not shown.
 type apiError struct {
 	status  int
 	code    string
 	message string
 	details any
+	header  map[string]string // extra response headers (Retry-After)
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -33,36 +36,80 @@ func forbidden(msg string) *apiError {
 	return &apiError{status: http.StatusForbidden, code: "forbidden", message: msg}
 }
 
-// writeError maps any error to its status and the JSON error body: the one
+// errorMapper turns an error a handler returned into the answer for its
+// route group; groups differ where their protocols do (OGC API answers a
+// failed precondition with 412 where /api/v1 answers 409).
+type errorMapper func(c *gin.Context, err error) *apiError
+
+// handlerFunc is a handler that returns its error for the wrapper to write.
+type handlerFunc func(c *gin.Context) error
+
+// h adapts a handler: an error it returns is written once, by writeError,
+// with the group's mapping.
+func (s *server) h(m errorMapper, fn handlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			writeError(c, m, err)
+		}
+	}
+}
+
+// v1Errors is the mapping of /api/v1 (and the routes beside it): the one
 // place where errors become HTTP statuses.
-func writeError(c *gin.Context, err error) {
+func v1Errors(c *gin.Context, err error) *apiError {
 	var ae *apiError
 	var ve *layers.ValidationError
 	var ce *layers.ConflictError
 	var mbe *http.MaxBytesError
-	var de *spatial.DecodeError
+	var de *codec.DecodeError
 	switch {
 	case errors.As(err, &ae):
+		return ae
 	case errors.As(err, &de):
-		ae = badRequest("body " + de.Msg)
+		return badRequest("body " + de.Msg)
 	case errors.As(err, &ve):
-		ae = &apiError{status: http.StatusUnprocessableEntity, code: "invalid_feature", message: err.Error(), details: ve.Problems}
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid_feature", message: ve.Error(), details: ve.Problems}
 	case errors.As(err, &ce):
-		ae = &apiError{status: http.StatusConflict, code: "version_conflict", message: err.Error(),
-			details: gin.H{"current_version": ce.Current, "if_match": ce.Want}}
+		return &apiError{status: http.StatusConflict, code: "version_conflict", message: ce.Error() + "; fetch it again and retry with its ETag",
+			details: gin.H{"current_version": ce.Current}}
 	case errors.As(err, &mbe):
-		ae = &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", message: "request body is larger than the limit"}
+		return &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large",
+			message: fmt.Sprintf("the request body exceeds the limit of %s", sizeText(mbe.Limit))}
 	case errors.Is(err, layers.ErrNotFound):
-		ae = notFound(err.Error())
+		var nf *layers.NotFoundError
+		if errors.As(err, &nf) {
+			return notFound(nf.Error())
+		}
+		return notFound("not found")
 	case errors.Is(err, layers.ErrUnavailable):
-		ae = &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable", message: err.Error()}
+		logFrom(c).Warn("store unavailable", "path", c.Request.URL.Path, "err", err)
+		return &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable",
+			message: "the store is unavailable; nothing was changed, try again shortly", header: map[string]string{"Retry-After": "5"}}
 	case errors.Is(err, context.Canceled):
-		ae = &apiError{status: 499, code: "canceled", message: "request canceled"}
+		return &apiError{status: 499, code: "canceled", message: "request canceled"}
 	case errors.Is(err, context.DeadlineExceeded):
-		ae = &apiError{status: http.StatusServiceUnavailable, code: "timeout", message: err.Error()}
-	default:
-		ae = &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
-		logFrom(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
+		logFrom(c).Warn("deadline exceeded", "path", c.Request.URL.Path, "err", err)
+		return &apiError{status: http.StatusServiceUnavailable, code: "timeout", message: "the request took longer than its deadline"}
+	}
+	logFrom(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
+	return &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// writeError writes the JSON error body {"error":{"code","message","details"}}.
+func writeError(c *gin.Context, m errorMapper, err error) {
+	ae := m(c, err)
+	for k, v := range ae.header {
+		c.Header(k, v)
 	}
 	body := gin.H{"code": ae.code, "message": ae.message}
 	if ae.details != nil {

@@ -8,6 +8,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +20,9 @@ import (
 	"github.com/onemap/onemap/spatial"
 )
 
+// DefaultMaxBody is the request body limit when Config.MaxBody is 0.
+const DefaultMaxBody = 32 << 20
+
 // Config is what the server needs; it is passed in, never global.
 type Config struct {
 	Catalog  *layers.Catalog
@@ -25,19 +31,26 @@ type Config struct {
 	Store    layers.Store // for readiness
 	Log      *slog.Logger
 	Web      fs.FS        // the map page's files; nil serves none
-	MaxBody  int64        // request body limit in bytes; 0 = 32 MiB
-	Ready    *atomic.Bool // true once the index is loaded
+	MaxBody  int64        // request body limit in bytes; 0 = DefaultMaxBody
+	Ready    *atomic.Bool // true once the index is loaded; nil = ready
 	MaxLimit int          // page size cap; 0 = 10,000
+	// PublicURL pins the scheme, host and path prefix of every absolute
+	// link (Location, next, TileJSON, OGC); empty: taken from the request.
+	PublicURL *url.URL
+	// TrustedProxies are the peers whose X-Forwarded-Proto/Host are
+	// believed; nil means loopback only.
+	TrustedProxies []netip.Prefix
 }
 
 type server struct {
 	Config
+	links linkRule
 }
 
 // New returns the HTTP handler with every route of onemap.
 func New(cfg Config) http.Handler {
 	if cfg.MaxBody == 0 {
-		cfg.MaxBody = 32 << 20
+		cfg.MaxBody = DefaultMaxBody
 	}
 	if cfg.MaxLimit == 0 {
 		cfg.MaxLimit = 10000
@@ -49,35 +62,57 @@ func New(cfg Config) http.Handler {
 		cfg.Ready = &atomic.Bool{}
 		cfg.Ready.Store(true)
 	}
-	s := &server{Config: cfg}
+	if cfg.TrustedProxies == nil {
+		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
+	return s.routes()
+}
+
+// routes declares every route of onemap, top to bottom.
+func (s *server) routes() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverJSON, s.logRequests)
-	r.NoRoute(func(c *gin.Context) { writeError(c, notFound("no such path: "+c.Request.URL.Path)) })
-	r.NoMethod(func(c *gin.Context) {
-		writeError(c, &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
-	})
+	r.RedirectTrailingSlash = false // a JSON 404, never an HTML redirect
+	r.RedirectFixedPath = false
+	r.Use(s.recoverJSON, s.logRequests, s.checkQuery)
+	r.NoRoute(s.h(v1Errors, func(c *gin.Context) error {
+		p := c.Request.URL.Path
+		if len(p) > 1 && strings.HasSuffix(p, "/") {
+			return notFound("no such path: " + p + " (paths take no trailing slash)")
+		}
+		return notFound("no such path: " + p)
+	}))
+	r.NoMethod(s.h(v1Errors, func(c *gin.Context) error {
+		return &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: c.Request.Method + " is not allowed on " + c.Request.URL.Path}
+	}))
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
+	get(r, "/healthz", s.h(v1Errors, s.healthz))
+	get(r, "/readyz", s.h(v1Errors, s.readyz))
 
-	v1 := r.Group("/api/v1")
-	v1.GET("/layers", s.listLayers)
-	v1.GET("/layers/:layer", s.getLayer)
-	v1.GET("/layers/:layer/features", s.listFeatures)
-	v1.POST("/layers/:layer/features", s.createFeature)
-	v1.GET("/layers/:layer/features/:fid", s.getFeature)
-	v1.PUT("/layers/:layer/features/:fid", s.replaceFeature)
-	v1.DELETE("/layers/:layer/features/:fid", s.deleteFeature)
+	v1 := r.Group("/api/v1", s.whenReady)
+	get(v1, "/layers", s.h(v1Errors, s.listLayers))
+	get(v1, "/layers/:layer", s.h(v1Errors, s.getLayer))
+	get(v1, "/layers/:layer/features", s.h(v1Errors, s.listFeatures))
+	v1.POST("/layers/:layer/features", s.h(v1Errors, s.createFeature))
+	get(v1, "/layers/:layer/features/:fid", s.h(v1Errors, s.getFeature))
+	v1.PUT("/layers/:layer/features/:fid", s.h(v1Errors, s.replaceFeature))
+	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
 
-	r.GET("/tiles/:layers/:z/:x/:y", s.getTile)
+	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
 
-	if cfg.Web != nil {
-		r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(cfg.Web)) })
-		r.StaticFS("/web", http.FS(cfg.Web))
+	if s.Web != nil {
+		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })
+		r.StaticFS("/web", http.FS(s.Web)) // registers GET and HEAD itself
 	}
 	return r
+}
+
+// get registers a GET route and its HEAD twin (net/http drops the body).
+func get(r gin.IRoutes, path string, h ...gin.HandlerFunc) {
+	r.GET(path, h...)
+	r.HEAD(path, h...)
 }
 
 func logFrom(c *gin.Context) *slog.Logger {
@@ -87,14 +122,29 @@ func logFrom(c *gin.Context) *slog.Logger {
 	return slog.Default()
 }
 
+// logRequests logs one line per request: at Info for the API, at Debug for
+// tiles and static files, which a map fetches by the hundred (so a busy
+// server does not spend its time writing logs). Errors always log.
 func (s *server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Set("log", s.Log)
 	c.Next()
-	s.Log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+	status := c.Writer.Status()
+	level := slog.LevelInfo
+	if p := c.Request.URL.Path; strings.HasPrefix(p, "/tiles/") || strings.HasPrefix(p, "/web/") {
+		level = slog.LevelDebug
+	}
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	ctx := c.Request.Context()
+	if !s.Log.Enabled(ctx, level) {
+		return
+	}
+	s.Log.LogAttrs(ctx, level, "http",
 		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
-		slog.Int("status", c.Writer.Status()), slog.Int("bytes", c.Writer.Size()),
-		slog.Duration("took", time.Since(start)))
+		slog.Int("status", status), slog.Int("bytes", c.Writer.Size()),
+		slog.Float64("took_ms", float64(time.Since(start).Microseconds())/1000))
 }
 
 // recoverJSON turns a panic into a logged 500 with a JSON body, never a dropped connection.
@@ -105,24 +155,47 @@ func (s *server) recoverJSON(c *gin.Context) {
 				panic(v)
 			}
 			s.Log.Error("panic", "path", c.Request.URL.Path, "panic", v)
-			writeError(c, &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"})
+			writeError(c, v1Errors, &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"})
 		}
 	}()
 	c.Next()
 }
 
-func (s *server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+// checkQuery refuses a query string that does not parse (a `;` separator,
+// a bad %-escape): gin would silently ignore every parameter of it.
+func (s *server) checkQuery(c *gin.Context) {
+	if _, err := url.ParseQuery(c.Request.URL.RawQuery); err != nil {
+		msg := strings.TrimPrefix(err.Error(), "invalid ")
+		writeError(c, v1Errors, badRequest("the query string does not parse ("+msg+"); separate parameters with &"))
+	}
+}
 
-func (s *server) readyz(c *gin.Context) {
+// whenReady answers 503 with Retry-After until the index is loaded: data
+// routes never give an answer that looks true while it is not, and no write
+// is taken that a layer being loaded could overwrite.
+func (s *server) whenReady(c *gin.Context) {
 	if !s.Ready.Load() {
-		writeError(c, &apiError{status: http.StatusServiceUnavailable, code: "loading", message: "index is still loading"})
-		return
+		c.Header("Retry-After", "5")
+		writeError(c, v1Errors, &apiError{status: http.StatusServiceUnavailable, code: "loading", message: "the index is still loading; try again shortly"})
+	}
+}
+
+func (s *server) healthz(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
+}
+
+func (s *server) readyz(c *gin.Context) error {
+	if !s.Ready.Load() {
+		c.Header("Retry-After", "5")
+		return &apiError{status: http.StatusServiceUnavailable, code: "loading", message: "the index is still loading"}
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
-		writeError(c, &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable", message: "store unreachable: " + err.Error()})
-		return
+		logFrom(c).Warn("readiness: store unreachable", "err", err)
+		return &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable", message: "the store does not answer"}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "data_version": s.Index.Snapshot().Version()})
+	return nil
 }

@@ -14,45 +14,48 @@ import (
 
 // getTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt (or .pbf): an MVT of
 // the layers (ids joined by commas), 204 when nothing is there.
-func (s *server) getTile(c *gin.Context) {
-	ls, err := s.tileLayers(c.Param("layers"))
+func (s *server) getTile(c *gin.Context) error {
+	ls, err := s.tileLayers(c, c.Param("layers"))
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	yName := c.Param("y")
 	ext := yName[strings.LastIndexByte(yName, '.')+1:]
 	if ext == yName || (ext != "mvt" && ext != "pbf") {
-		writeError(c, notFound(fmt.Sprintf("tile %q: the tile's name ends in .mvt or .pbf", yName)))
-		return
+		return notFound(fmt.Sprintf("tile %q: the tile's name ends in .mvt or .pbf", yName))
 	}
 	z, zerr := strconv.Atoi(c.Param("z"))
 	x, xerr := strconv.Atoi(c.Param("x"))
 	y, yerr := strconv.Atoi(strings.TrimSuffix(yName, "."+ext))
 	if zerr != nil || xerr != nil || yerr != nil {
-		writeError(c, badRequest("z, x and y of a tile are whole numbers"))
-		return
+		return badRequest("z, x and y of a tile are whole numbers")
+	}
+	maxZoom := 0
+	for _, l := range ls {
+		maxZoom = max(maxZoom, l.MaxZoom)
+	}
+	if z > maxZoom && z <= tiles.MaxZoom {
+		return notFound(fmt.Sprintf("no tiles beyond zoom %d for these layers (their maxzoom); map clients overzoom the z%d tiles", maxZoom, maxZoom))
 	}
 	t, err := tiles.Address(z, x, y)
 	if err != nil {
-		writeError(c, badRequest(err.Error()))
-		return
+		return badRequest(err.Error())
 	}
 	b, n, err := tiles.Encode(c.Request.Context(), s.Index.Snapshot(), ls, t)
 	if err != nil {
-		writeError(c, err)
-		return
+		return err
 	}
 	if n == 0 {
 		c.Status(http.StatusNoContent)
-		return
+		return nil
 	}
 	c.Data(http.StatusOK, "application/vnd.mapbox-vector-tile", b)
+	return nil
 }
 
-// tileLayers resolves "dltb,yjjbnt" to served layers: unknown → 404,
-// restricted → 403, empty or repeated → 400.
-func (s *server) tileLayers(list string) ([]*layers.Layer, error) {
+// tileLayers resolves "dltb,yjjbnt" to layers the caller may read: unknown
+// → 404, not allowed → 403, empty or repeated → 400.
+func (s *server) tileLayers(c *gin.Context, list string) ([]*layers.Layer, error) {
 	var out []*layers.Layer
 	seen := map[string]bool{}
 	for _, id := range strings.Split(list, ",") {
@@ -63,12 +66,12 @@ func (s *server) tileLayers(list string) ([]*layers.Layer, error) {
 			return nil, badRequest(fmt.Sprintf("layer %s is listed twice", id))
 		}
 		seen[id] = true
-		l := s.Catalog.Layer(id)
-		if l == nil {
-			return nil, notFound(fmt.Sprintf("no layer %q", id))
+		l, err := s.catalogLayer(id)
+		if err != nil {
+			return nil, err
 		}
-		if l.Access == layers.Restricted {
-			return nil, restricted(l)
+		if err := s.authorize(c, l, readLayer); err != nil {
+			return nil, err
 		}
 		out = append(out, l)
 	}

@@ -81,8 +81,11 @@ type Layer struct {
 	KeyField string       `json:"key_field"`
 	MinZoom  int          `json:"minzoom"`
 	MaxZoom  int          `json:"maxzoom"`
-	Style    Style        `json:"style"`
-	Fields   []Field      `json:"fields"`
+	// MaxVertices caps the vertices of one feature (0: DefaultMaxVertices),
+	// checked before GEOS sees the geometry, since GEOS cannot be interrupted.
+	MaxVertices int     `json:"max_vertices,omitempty"`
+	Style       Style   `json:"style"`
+	Fields      []Field `json:"fields"`
 
 	fieldIndex map[string]int
 }
@@ -213,6 +216,9 @@ func (l *Layer) check(groups map[string]bool) error {
 	if l.Style.Opacity < 0 || l.Style.Opacity > 1 {
 		return fmt.Errorf("style opacity %v must lie within 0–1", l.Style.Opacity)
 	}
+	if l.MaxVertices < 0 {
+		return fmt.Errorf("max_vertices %d must be positive (or absent for the default %d)", l.MaxVertices, DefaultMaxVertices)
+	}
 	if len(l.Fields) == 0 {
 		return fmt.Errorf("no fields")
 	}
@@ -246,6 +252,19 @@ func (l *Layer) check(groups map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// DefaultMaxVertices is the vertex cap of a feature when the catalogue sets
+// none: far above any real parcel (a detailed county outline has tens of
+// thousands), far below what would stall a writer.
+const DefaultMaxVertices = 250_000
+
+// VertexLimit is the most vertices one feature of the layer may have.
+func (l *Layer) VertexLimit() int {
+	if l.MaxVertices > 0 {
+		return l.MaxVertices
+	}
+	return DefaultMaxVertices
 }
 
 // Layer returns the layer with the given id, or nil.

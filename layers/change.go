@@ -40,8 +40,13 @@ func WithUser(ctx context.Context, user string) context.Context {
 	return context.WithValue(ctx, userKey{}, user)
 }
 
-// UserFrom returns the user recorded by WithUser, or "".
+// Anonymous is the user recorded for a change made without a login.
+const Anonymous = "anonymous"
+
+// UserFrom returns the user recorded by WithUser, or Anonymous.
 func UserFrom(ctx context.Context) string {
-	u, _ := ctx.Value(userKey{}).(string)
-	return u
+	if u, _ := ctx.Value(userKey{}).(string); u != "" {
+		return u
+	}
+	return Anonymous
 }

@@ -14,6 +14,22 @@ var (
 	ErrUnavailable = errors.New("store unavailable")
 )
 
+// NotFoundError names the feature or layer that is not there; its message
+// is fit for clients.
+type NotFoundError struct {
+	Layer string
+	ID    int64 // 0: the layer itself
+}
+
+func (e *NotFoundError) Error() string {
+	if e.ID == 0 {
+		return fmt.Sprintf("no layer %q in the catalogue", e.Layer)
+	}
+	return fmt.Sprintf("no feature %d in layer %s", e.ID, e.Layer)
+}
+
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
 // ConflictError says which version the stored feature has when an If-Match failed.
 type ConflictError struct {
 	Layer   string
@@ -23,7 +39,36 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
+	if e.Want <= 0 {
+		return fmt.Sprintf("%s feature %d is at version %d, which If-Match does not name", e.Layer, e.ID, e.Current)
+	}
 	return fmt.Sprintf("%s feature %d is at version %d, not %d", e.Layer, e.ID, e.Current, e.Want)
+}
+
+// IfMatch is a write's precondition on the stored version, as an RFC 9110
+// If-Match header gives it. The zero value (header absent, or "*") asks
+// nothing; with Tags set, the stored version must be one of Versions, the
+// versions named by strong entity tags (weak tags never match, so a header
+// of weak tags only leaves Versions empty and nothing matches).
+type IfMatch struct {
+	Tags     bool
+	Versions []int64
+}
+
+// MatchVersion asks for exactly version v.
+func MatchVersion(v int64) IfMatch { return IfMatch{Tags: true, Versions: []int64{v}} }
+
+// Allows says whether a feature at version current meets the precondition.
+func (m IfMatch) Allows(current int64) bool {
+	if !m.Tags {
+		return true
+	}
+	for _, v := range m.Versions {
+		if v == current {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *ConflictError) Unwrap() error { return ErrConflict }

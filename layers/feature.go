@@ -2,10 +2,14 @@ package layers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -72,10 +76,13 @@ func (l *Layer) ParseProperties(in map[string]any) (Props, error) {
 		out[i] = v
 	}
 	for i, f := range l.Fields {
-		if f.Required && out[i] == nil {
-			if _, given := in[f.Name]; !given || in[f.Name] == nil {
-				probs = append(probs, Problem{Field: f.Name, Reason: "required field is missing or null"})
-			}
+		if !f.Required {
+			continue
+		}
+		if out[i] == "" {
+			probs = append(probs, Problem{Field: f.Name, Reason: "required field is empty"})
+		} else if _, given := in[f.Name]; out[i] == nil && (!given || in[f.Name] == nil) {
+			probs = append(probs, Problem{Field: f.Name, Reason: "required field is missing or null"})
 		}
 	}
 	if len(probs) > 0 {
@@ -94,11 +101,13 @@ func (l *Layer) CheckProps(p Props) error {
 	var probs Problems
 	for i, f := range l.Fields {
 		v := props[i]
-		if v == nil {
+		if v == nil || v == "" {
 			if f.Required {
-				probs = append(probs, Problem{Field: f.Name, Reason: "required field is missing or null"})
+				probs = append(probs, Problem{Field: f.Name, Reason: "required field is missing, null or empty"})
 			}
-			continue
+			if v == nil {
+				continue
+			}
 		}
 		if _, err := f.Coerce(v); err != nil {
 			probs = append(probs, Problem{Field: f.Name, Reason: err.Error()})
@@ -124,6 +133,12 @@ func (f Field) Coerce(raw any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("must be a string, got %s", jsonKind(raw))
 		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return nil, fmt.Errorf("contains a NUL character (\\u0000), which text fields cannot hold")
+		}
+		if !utf8.ValidString(s) {
+			return nil, fmt.Errorf("is not valid UTF-8")
+		}
 		if f.MaxLength > 0 && len([]rune(s)) > f.MaxLength {
 			return nil, fmt.Errorf("is %d characters long, at most %d allowed", len([]rune(s)), f.MaxLength)
 		}
@@ -140,11 +155,7 @@ func (f Field) Coerce(raw any) (any, error) {
 			}
 			return int64(v), nil
 		case json.Number:
-			n, err := strconv.ParseInt(string(v), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("must be an integer, got %s", v)
-			}
-			return n, nil
+			return exactInteger(v)
 		}
 		return nil, fmt.Errorf("must be an integer, got %s", jsonKind(raw))
 	case Number:
@@ -161,7 +172,7 @@ func (f Field) Coerce(raw any) (any, error) {
 		case json.Number:
 			n, err := strconv.ParseFloat(string(v), 64)
 			if err != nil || math.IsInf(n, 0) {
-				return nil, fmt.Errorf("must be a finite number, got %s", v)
+				return nil, fmt.Errorf("must be a finite number within ±1.8e308, got %s", v)
 			}
 			return n, nil
 		}
@@ -177,6 +188,32 @@ func (f Field) Coerce(raw any) (any, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("field type %q unknown", f.Type)
+}
+
+// exactInteger reads a JSON number as an int64 only when it is one exactly:
+// 2024 and 2.024e3 are, 2024.5 is not, and nothing is rounded (a number
+// beyond the int64 range is refused, not clamped).
+func exactInteger(v json.Number) (any, error) {
+	if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+		return n, nil
+	} else if errors.Is(err, strconv.ErrRange) {
+		return nil, fmt.Errorf("integer %s is outside the range of a 64-bit integer (±9223372036854775807)", v)
+	}
+	// Only a short exponent can still be an int64 (and a long one would make
+	// big.Rat build an enormous number).
+	if i := strings.IndexAny(string(v), "eE"); i >= 0 {
+		if e, err := strconv.Atoi(string(v)[i+1:]); err != nil || e < -40 || e > 40 {
+			return nil, fmt.Errorf("must be an integer, got %s", v)
+		}
+	}
+	r, ok := new(big.Rat).SetString(string(v))
+	if !ok || !r.IsInt() {
+		return nil, fmt.Errorf("must be an integer, got %s", v)
+	}
+	if !r.Num().IsInt64() {
+		return nil, fmt.Errorf("integer %s is outside the range of a 64-bit integer (±9223372036854775807)", v)
+	}
+	return r.Num().Int64(), nil
 }
 
 // FromColumn converts a value a store read from a column to the field's Go
@@ -242,4 +279,12 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// Draft is a feature as a client sends it, before validation: a decoded
+// geometry (any GeoJSON type) and the attributes by name, numbers as
+// json.Number so that none is rounded before its field's type is known.
+type Draft struct {
+	Geometry   orb.Geometry
+	Properties map[string]any
 }

@@ -18,6 +18,9 @@ func (l *Layer) NormalizeGeometry(g orb.Geometry) (orb.Geometry, error) {
 	if g == nil {
 		return nil, fail(Problem{Reason: "geometry is missing"})
 	}
+	if n := CountVertices(g); n > l.VertexLimit() {
+		return nil, fail(Problem{Reason: fmt.Sprintf("geometry has %d vertices, more than the %d a %s feature may have", n, l.VertexLimit(), l.ID)})
+	}
 	switch l.Geometry {
 	case Point:
 		p, ok := g.(orb.Point)
@@ -121,4 +124,43 @@ func distinctPoints(ls orb.LineString) int {
 		}
 	}
 	return n
+}
+
+// CountVertices is the number of positions in a geometry.
+func CountVertices(g orb.Geometry) int {
+	switch v := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return len(v)
+	case orb.LineString:
+		return len(v)
+	case orb.Ring:
+		return len(v)
+	case orb.MultiLineString:
+		n := 0
+		for _, l := range v {
+			n += len(l)
+		}
+		return n
+	case orb.Polygon:
+		n := 0
+		for _, r := range v {
+			n += len(r)
+		}
+		return n
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range v {
+			n += CountVertices(p)
+		}
+		return n
+	case orb.Collection:
+		n := 0
+		for _, m := range v {
+			n += CountVertices(m)
+		}
+		return n
+	}
+	return 0
 }

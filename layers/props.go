@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"iter"
@@ -12,14 +13,17 @@ import (
 // Props holds a feature's attribute values, one per field of its layer, in
 // field order, packed into one immutable string: a tag byte per value, then
 // its data. Repeated strings (codes, names, dates) are kept once in a
-// process-wide table and stored as a small number; unique ones (BSM, PZWH)
-// inline. Compared with a []any of boxed values this takes about a third of
+// StringTable (one per index, so its lifetime is the index's, not the
+// process's) and stored as a small number; unique ones (BSM, PZWH) inline. Compared with a []any of boxed values this takes about a third of
 // the memory and one allocation instead of one per value, which matters with
 // millions of features in the index.
 //
 // The zero Props holds no values. Values are string (dates as YYYY-MM-DD),
 // int64, float64 or nil.
-type Props struct{ enc string }
+type Props struct {
+	enc string
+	tab *StringTable // where tagShared ids point; nil when every string is inline
+}
 
 const (
 	tagNull   = 0
@@ -134,7 +138,7 @@ func (p Props) decode(off int) (any, int) {
 	switch tag {
 	case tagShared:
 		id, w := uvarint(p.enc[off:])
-		return shared.get(uint32(id)), off + w
+		return p.tab.get(uint32(id)), off + w
 	case tagInline:
 		n, w := uvarint(p.enc[off:])
 		off += w
@@ -165,20 +169,23 @@ func uvarint(s string) (uint64, int) {
 // String shows the values, for logs and test failures.
 func (p Props) String() string { return fmt.Sprint(p.Values()) }
 
-// PropsBuilder packs values one by one; a decoder keeps one per scan. The
-// zero value shares strings through the string table, but judges each field
+// PropsBuilder packs values one by one; a decoder keeps one per scan. With a
+// Strings table it shares strings through it, but judges each field
 // position on its first values: a field whose values are mostly distinct
 // (identifiers such as BSM) is stored inline from then on, since sharing it
 // would save nothing and only grow the table. A small cache per field keeps
 // a scan of millions of rows off the shared table's lock.
 type PropsBuilder struct {
-	// NoSharing stores every string inline: for features that are only
-	// passing through (generated, then written to a store).
+	// Strings is the table repeated strings are shared through; nil stores
+	// every string inline (features only passing through, or edits).
+	Strings *StringTable
+	// NoSharing stores every string inline even with a table.
 	NoSharing bool
 
-	buf   []byte
-	field int // position of the next value
-	stats []fieldSharing
+	buf       []byte
+	field     int  // position of the next value
+	usedTable bool // the row being built refers to Strings
+	stats     []fieldSharing
 }
 
 type fieldSharing struct {
@@ -247,7 +254,7 @@ func (b *PropsBuilder) Bytes(s []byte) {
 // table while the field is still worth sharing, inline otherwise.
 func (b *PropsBuilder) miss(fs *fieldSharing, s string) {
 	if b.judge(fs) {
-		if id, ok := shared.intern(s); ok {
+		if id, ok := b.Strings.intern(s); ok {
 			if len(fs.local) < shareMaxLocal {
 				if fs.local == nil {
 					fs.local = map[string]uint32{}
@@ -264,7 +271,7 @@ func (b *PropsBuilder) miss(fs *fieldSharing, s string) {
 // sharing returns the statistics of the next value's field, or nil when its
 // strings are to be stored inline.
 func (b *PropsBuilder) sharing() *fieldSharing {
-	if b.NoSharing {
+	if b.NoSharing || b.Strings == nil {
 		return nil
 	}
 	for len(b.stats) <= b.field {
@@ -299,6 +306,7 @@ func (b *PropsBuilder) inline(s []byte) {
 }
 
 func (b *PropsBuilder) shared(id uint32) {
+	b.usedTable = true
 	b.buf = append(b.buf, tagShared)
 	b.buf = binary.AppendUvarint(b.buf, uint64(id))
 	b.field++
@@ -331,16 +339,19 @@ func (b *PropsBuilder) Add(v any) error {
 // Done returns the packed values and empties the builder for the next row.
 func (b *PropsBuilder) Done() Props {
 	p := Props{enc: string(b.buf)}
-	b.buf, b.field = b.buf[:0], 0
+	if b.usedTable {
+		p.tab = b.Strings
+	}
+	b.buf, b.field, b.usedTable = b.buf[:0], 0, false
 	return p
 }
 
-// stringTable keeps one boxed copy of each shared string. Readers decode ids
+// StringTable keeps one boxed copy of each shared string. Readers decode ids
 // without a lock: entries are written before their id is handed out and
 // never change; the chunk list is republished whole when it grows. It stops
 // taking new strings at maxShared entries (long or unique values past that
 // are stored inline), so a stream of identifiers cannot grow it for ever.
-type stringTable struct {
+type StringTable struct {
 	mu     sync.RWMutex
 	ids    map[string]uint32
 	chunks atomic.Pointer[[]*[chunkLen]any]
@@ -353,20 +364,35 @@ const (
 	maxSharedLen = 64      // bytes; longer strings are always inline
 )
 
-var shared = &stringTable{ids: map[string]uint32{}}
+// NewStringTable returns an empty table; an index keeps one for its lifetime.
+func NewStringTable() *StringTable { return &StringTable{ids: map[string]uint32{}} }
 
-func (t *stringTable) get(id uint32) any {
+// Len is the number of strings the table holds.
+func (t *StringTable) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return int(t.n)
+}
+
+type stringsKey struct{}
+
+// WithStrings asks the stores' scans under ctx to share repeated strings
+// through t (an index passes its own table when it loads).
+func WithStrings(ctx context.Context, t *StringTable) context.Context {
+	return context.WithValue(ctx, stringsKey{}, t)
+}
+
+// StringsFrom returns the table set by WithStrings, or nil.
+func StringsFrom(ctx context.Context) *StringTable {
+	t, _ := ctx.Value(stringsKey{}).(*StringTable)
+	return t
+}
+
+func (t *StringTable) get(id uint32) any {
 	return (*t.chunks.Load())[id/chunkLen][id%chunkLen]
 }
 
-func (t *stringTable) lookup(s []byte) (uint32, bool) {
-	t.mu.RLock()
-	id, ok := t.ids[string(s)]
-	t.mu.RUnlock()
-	return id, ok
-}
-
-func (t *stringTable) intern(s string) (uint32, bool) {
+func (t *StringTable) intern(s string) (uint32, bool) {
 	if len(s) > maxSharedLen {
 		return 0, false
 	}

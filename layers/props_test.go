@@ -28,7 +28,7 @@ func randomValue(r *rand.Rand) any {
 // TestPropsRoundTrip packs random rows and reads them back every way.
 func TestPropsRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	var b PropsBuilder
+	b := PropsBuilder{Strings: NewStringTable()}
 	for range 5000 {
 		want := make([]any, r.IntN(12))
 		for i := range want {
@@ -69,10 +69,8 @@ func TestPropsRoundTrip(t *testing.T) {
 // TestPropsSharing: repeated codes are shared (a few bytes each), a field of
 // identifiers is judged and stored inline without growing the table.
 func TestPropsSharing(t *testing.T) {
-	var b PropsBuilder
-	shared.mu.RLock()
-	before := shared.n
-	shared.mu.RUnlock()
+	tab := NewStringTable()
+	b := PropsBuilder{Strings: tab}
 	var last Props
 	for i := range 20000 {
 		b.String(fmt.Sprintf("%04d", i%40))               // DLBM-like: 40 codes
@@ -82,9 +80,7 @@ func TestPropsSharing(t *testing.T) {
 	if last.At(0) != "0039" || last.At(1) != "ID-00019999-unique" {
 		t.Fatalf("values %v", last)
 	}
-	shared.mu.RLock()
-	grown := int(shared.n - before)
-	shared.mu.RUnlock()
+	grown := tab.Len()
 	if grown > 40+shareSample {
 		t.Fatalf("the string table grew by %d entries for 40 codes and a field of identifiers", grown)
 	}
@@ -92,10 +88,17 @@ func TestPropsSharing(t *testing.T) {
 	if last.Size() > 2+2+1+18 {
 		t.Fatalf("packed row is %d bytes", last.Size())
 	}
-	nb := PropsBuilder{NoSharing: true}
-	nb.String("0000")
-	if p := nb.Done(); p.Size() != 1+1+4 || p.At(0) != "0000" {
-		t.Fatalf("NoSharing packed %d bytes, %v", p.Size(), p)
+	for _, nb := range []PropsBuilder{{Strings: tab, NoSharing: true}, {}} {
+		nb.String("0000")
+		if p := nb.Done(); p.Size() != 1+1+4 || p.At(0) != "0000" {
+			t.Fatalf("NoSharing packed %d bytes, %v", p.Size(), p)
+		}
+	}
+	// Two tables are independent: a second index does not grow the first's.
+	other := PropsBuilder{Strings: NewStringTable()}
+	other.String("only-in-the-other-table")
+	if p := other.Done(); p.At(0) != "only-in-the-other-table" || tab.Len() != grown {
+		t.Fatalf("the other table's string %v; first table %d → %d entries", p, grown, tab.Len())
 	}
 }
 
@@ -103,13 +106,17 @@ func TestPropsSharing(t *testing.T) {
 // (run under -race by make test for spatial; here it checks the values).
 func TestPropsConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
+	tab := NewStringTable()
 	for w := range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			b := PropsBuilder{Strings: tab}
 			for i := range 3 * chunkLen {
 				s := fmt.Sprintf("w%d-%d", w, i)
-				p := NewProps(s, int64(i))
+				b.String(s)
+				b.Int(int64(i))
+				p := b.Done()
 				if p.At(0) != s || p.At(1) != int64(i) {
 					t.Errorf("got %v, want [%s %d]", p, s, i)
 					return

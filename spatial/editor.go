@@ -4,33 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/paulmach/orb"
+	"slices"
+	"sync"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/topology"
 )
 
-// Draft is a feature as a client sends it, before validation.
-type Draft struct {
-	Geometry   orb.Geometry
-	Properties map[string]any
-	Repair     bool // the body asked for repair ("repair": true beside "properties")
-}
-
 // Edited is the outcome of a successful write.
 type Edited struct {
 	Feature  *layers.Feature
-	Repaired bool // the geometry was invalid and GEOS MakeValid repaired it on request
+	Repaired bool // the geometry was mended (rings closed, GEOS MakeValid) on request
 }
 
-// Editor is the write path: validate, commit through the store, then apply
-// the change to the index (which announces it). A failed commit leaves the
-// index untouched. Writes are serialised so the index applies them in the
-// order the store committed them.
+// Editor is the write path: validate, commit through the store, apply the
+// change to the index, and wait until the index's subscribers (tile cache,
+// verdicts) have seen it, so that an acknowledged write is already reflected
+// everywhere. A failed commit leaves the index untouched. Commits are
+// serialised so that the index applies them in the order the store
+// committed them; the index lock is held only while a snapshot is published.
 type Editor struct {
 	idx   *Index
 	store layers.Store
+	mu    sync.Mutex // one commit at a time
 }
 
 // NewEditor returns the write path over idx and store.
@@ -39,13 +35,29 @@ func NewEditor(idx *Index, store layers.Store) *Editor {
 }
 
 // Validate turns a draft into a storable feature (without id), or reports
-// every problem it finds: geometry type, coordinates, rings, OGC validity
-// (GEOS) and attributes. With repair, an OGC-invalid polygon is mended by
-// GEOS MakeValid instead of refused.
-func Validate(l *layers.Layer, d Draft, repair bool) (*layers.Feature, bool, error) {
+// every problem it finds: vertex cap, geometry type, coordinates, rings,
+// OGC validity (GEOS) and attributes. With repair, rings that do not close
+// or have too few points are mended and an OGC-invalid polygon is repaired
+// by GEOS MakeValid instead of refused.
+func Validate(l *layers.Layer, d layers.Draft, repair bool) (*layers.Feature, bool, error) {
 	var probs layers.Problems
+	collect := func(err error) error {
+		var ve *layers.ValidationError
+		if !errors.As(err, &ve) {
+			return err
+		}
+		probs = append(probs, ve.Problems...)
+		return nil
+	}
 	repaired := false
 	geom, err := l.NormalizeGeometry(d.Geometry)
+	if err != nil && repair && d.Geometry != nil && layers.CountVertices(d.Geometry) <= l.VertexLimit() {
+		if mended, changed := topology.Mend(d.Geometry); changed {
+			if g, merr := l.NormalizeGeometry(mended); merr == nil {
+				geom, err, repaired = g, nil, true
+			}
+		}
+	}
 	if err == nil {
 		if verr := topology.Validate(l.ID, geom); verr != nil {
 			if !repair {
@@ -58,19 +70,15 @@ func Validate(l *layers.Layer, d Draft, repair bool) (*layers.Feature, bool, err
 		}
 	}
 	if err != nil {
-		var ve *layers.ValidationError
-		if !errors.As(err, &ve) {
+		if err := collect(err); err != nil {
 			return nil, false, err
 		}
-		probs = append(probs, ve.Problems...)
 	}
 	props, err := l.ParseProperties(d.Properties)
 	if err != nil {
-		var ve *layers.ValidationError
-		if !errors.As(err, &ve) {
+		if err := collect(err); err != nil {
 			return nil, false, err
 		}
-		probs = append(probs, ve.Problems...)
 	}
 	if len(probs) > 0 {
 		return nil, false, &layers.ValidationError{Layer: l.ID, Problems: probs}
@@ -81,13 +89,13 @@ func Validate(l *layers.Layer, d Draft, repair bool) (*layers.Feature, bool, err
 func (e *Editor) layer(id string) (*layers.Layer, error) {
 	l := e.idx.cat.Layer(id)
 	if l == nil {
-		return nil, fmt.Errorf("layer %q: %w", id, layers.ErrNotFound)
+		return nil, &layers.NotFoundError{Layer: id}
 	}
 	return l, nil
 }
 
 // Create validates and stores a new feature.
-func (e *Editor) Create(ctx context.Context, layer string, d Draft, repair bool) (Edited, error) {
+func (e *Editor) Create(ctx context.Context, layer string, d layers.Draft, repair bool) (Edited, error) {
 	l, err := e.layer(layer)
 	if err != nil {
 		return Edited{}, err
@@ -96,21 +104,23 @@ func (e *Editor) Create(ctx context.Context, layer string, d Draft, repair bool)
 	if err != nil {
 		return Edited{}, err
 	}
-	e.idx.mu.Lock()
-	defer e.idx.mu.Unlock()
-	stored, err := e.store.Create(ctx, layer, f)
+	stored, err := e.commit(func() (*layers.Feature, <-chan struct{}, error) {
+		stored, err := e.store.Create(ctx, layer, f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("create %s feature: %w", layer, err)
+		}
+		seen, err := e.idx.put(layer, stored)
+		return stored, seen, err
+	})
 	if err != nil {
-		return Edited{}, fmt.Errorf("create %s feature: %w", layer, err)
-	}
-	if err := e.idx.putLocked(layer, stored); err != nil {
 		return Edited{}, err
 	}
 	return Edited{Feature: stored, Repaired: repaired}, nil
 }
 
-// Replace validates and stores new contents for feature id. ifVersion > 0
-// must equal the stored version (optimistic locking), else *layers.ConflictError.
-func (e *Editor) Replace(ctx context.Context, layer string, id int64, d Draft, ifVersion int64, repair bool) (Edited, error) {
+// Replace validates and stores new contents for feature id, provided its
+// stored version meets the precondition (else a *layers.ConflictError).
+func (e *Editor) Replace(ctx context.Context, layer string, id int64, d layers.Draft, match layers.IfMatch, repair bool) (Edited, error) {
 	l, err := e.layer(layer)
 	if err != nil {
 		return Edited{}, err
@@ -120,31 +130,82 @@ func (e *Editor) Replace(ctx context.Context, layer string, id int64, d Draft, i
 		return Edited{}, err
 	}
 	f.ID = id
-	e.idx.mu.Lock()
-	defer e.idx.mu.Unlock()
-	stored, err := e.store.Replace(ctx, layer, f, ifVersion)
+	stored, err := e.commit(func() (*layers.Feature, <-chan struct{}, error) {
+		ifVersion, err := e.resolve(layer, id, match)
+		if err != nil {
+			return nil, nil, err
+		}
+		stored, err := e.store.Replace(ctx, layer, f, ifVersion)
+		if err != nil {
+			return nil, nil, storeError("replace", layer, id, err)
+		}
+		seen, err := e.idx.put(layer, stored)
+		return stored, seen, err
+	})
 	if err != nil {
-		return Edited{}, fmt.Errorf("replace %s feature %d: %w", layer, id, err)
-	}
-	if err := e.idx.putLocked(layer, stored); err != nil {
 		return Edited{}, err
 	}
 	return Edited{Feature: stored, Repaired: repaired}, nil
 }
 
-// Delete removes feature id; ifVersion as in Replace.
-func (e *Editor) Delete(ctx context.Context, layer string, id int64, ifVersion int64) (*layers.Feature, error) {
+// Delete removes feature id, provided its version meets the precondition.
+func (e *Editor) Delete(ctx context.Context, layer string, id int64, match layers.IfMatch) (*layers.Feature, error) {
 	if _, err := e.layer(layer); err != nil {
 		return nil, err
 	}
-	e.idx.mu.Lock()
-	defer e.idx.mu.Unlock()
-	old, err := e.store.Delete(ctx, layer, id, ifVersion)
+	return e.commit(func() (*layers.Feature, <-chan struct{}, error) {
+		ifVersion, err := e.resolve(layer, id, match)
+		if err != nil {
+			return nil, nil, err
+		}
+		old, err := e.store.Delete(ctx, layer, id, ifVersion)
+		if err != nil {
+			return nil, nil, storeError("delete", layer, id, err)
+		}
+		seen, err := e.idx.remove(layer, id)
+		return old, seen, err
+	})
+}
+
+// commit runs one store commit and its index update alone, then waits,
+// without holding anything, until the subscribers have seen the change.
+func (e *Editor) commit(fn func() (*layers.Feature, <-chan struct{}, error)) (*layers.Feature, error) {
+	e.mu.Lock()
+	f, seen, err := fn()
+	e.mu.Unlock()
 	if err != nil {
-		return nil, fmt.Errorf("delete %s feature %d: %w", layer, id, err)
-	}
-	if err := e.idx.removeLocked(layer, id); err != nil {
 		return nil, err
 	}
-	return old, nil
+	<-seen // the write is committed: wait for the feed even if the caller left
+	return f, nil
+}
+
+// resolve turns a precondition into the one version the store checks
+// atomically (0: none). A single tag is passed as it is. With several tags
+// the one the indexed feature has is chosen, and the store still checks it,
+// so a feature changed meanwhile elsewhere is a conflict, never overwritten.
+func (e *Editor) resolve(layer string, id int64, m layers.IfMatch) (int64, error) {
+	if !m.Tags {
+		return 0, nil
+	}
+	if len(m.Versions) == 1 {
+		return m.Versions[0], nil
+	}
+	cur, ok := e.idx.Snapshot().Get(layer, id)
+	if !ok {
+		return 0, &layers.NotFoundError{Layer: layer, ID: id}
+	}
+	if !slices.Contains(m.Versions, cur.Version) {
+		return 0, &layers.ConflictError{Layer: layer, ID: id, Current: cur.Version}
+	}
+	return cur.Version, nil
+}
+
+// storeError wraps a store's error with what was asked; a missing feature
+// becomes a *layers.NotFoundError naming it (both stay visible to errors.As).
+func storeError(op, layer string, id int64, err error) error {
+	if errors.Is(err, layers.ErrNotFound) {
+		return fmt.Errorf("%s %s feature %d: %w: %w", op, layer, id, &layers.NotFoundError{Layer: layer, ID: id}, err)
+	}
+	return fmt.Errorf("%s %s feature %d: %w", op, layer, id, err)
 }

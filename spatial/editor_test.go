@@ -95,8 +95,8 @@ func (m *memStore) Import(context.Context, string, iter.Seq2[*layers.Feature, er
 func (m *memStore) Ping(context.Context) error { return nil }
 func (m *memStore) Close() error               { return nil }
 
-func parcel(geom orb.Geometry) Draft {
-	return Draft{Geometry: geom, Properties: map[string]any{"DLBM": "0101", "ZLDWDM": "429901001001", "TBMJ": 1234.5, "SJNF": float64(2024)}}
+func parcel(geom orb.Geometry) layers.Draft {
+	return layers.Draft{Geometry: geom, Properties: map[string]any{"DLBM": "0101", "ZLDWDM": "429901001001", "TBMJ": 1234.5, "SJNF": float64(2024)}}
 }
 
 func sq(x, y, s float64) orb.Polygon {
@@ -128,7 +128,7 @@ func TestEditorWritePath(t *testing.T) {
 
 	// Stale If-Match: 409 material, nothing changes.
 	before := idx.Snapshot().Version()
-	_, err = ed.Replace(ctx, "dltb", f.ID, parcel(sq(112.5, 30.5, 0.001)), 7, false)
+	_, err = ed.Replace(ctx, "dltb", f.ID, parcel(sq(112.5, 30.5, 0.001)), layers.MatchVersion(7), false)
 	var ce *layers.ConflictError
 	if !errors.As(err, &ce) || ce.Current != 1 {
 		t.Fatalf("stale version: %v", err)
@@ -137,7 +137,7 @@ func TestEditorWritePath(t *testing.T) {
 		t.Fatal("a refused replace changed the index")
 	}
 
-	res, err = ed.Replace(ctx, "dltb", f.ID, parcel(sq(112.5, 30.5, 0.001)), 1, false)
+	res, err = ed.Replace(ctx, "dltb", f.ID, parcel(sq(112.5, 30.5, 0.001)), layers.MatchVersion(1), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestEditorWritePath(t *testing.T) {
 	if _, err := ed.Create(ctx, "dltb", parcel(sq(113, 30, 0.001)), false); !errors.Is(err, layers.ErrUnavailable) {
 		t.Fatalf("broken store create: %v", err)
 	}
-	if _, err := ed.Delete(ctx, "dltb", f.ID, 0); !errors.Is(err, layers.ErrUnavailable) {
+	if _, err := ed.Delete(ctx, "dltb", f.ID, layers.IfMatch{}); !errors.Is(err, layers.ErrUnavailable) {
 		t.Fatalf("broken store delete: %v", err)
 	}
 	if idx.Snapshot().Version() != before || idx.Snapshot().Count("dltb") != 1 {
@@ -164,13 +164,13 @@ func TestEditorWritePath(t *testing.T) {
 	}
 	store.broken = false
 
-	if _, err := ed.Delete(ctx, "dltb", f.ID, 2); err != nil {
+	if _, err := ed.Delete(ctx, "dltb", f.ID, layers.MatchVersion(2)); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := idx.Snapshot().Get("dltb", f.ID); ok {
 		t.Fatal("deleted feature still indexed")
 	}
-	if _, err := ed.Delete(ctx, "dltb", f.ID, 0); !errors.Is(err, layers.ErrNotFound) {
+	if _, err := ed.Delete(ctx, "dltb", f.ID, layers.IfMatch{}); !errors.Is(err, layers.ErrNotFound) {
 		t.Fatalf("delete twice: %v", err)
 	}
 	ops := []Op{}
@@ -206,28 +206,28 @@ func TestValidateRefusesBadInput(t *testing.T) {
 	cases := []struct {
 		name  string
 		layer string
-		d     Draft
+		d     layers.Draft
 		want  string // a fragment of the error
 	}{
-		{"open ring", "dltb", Draft{Geometry: open, Properties: good}, "not closed"},
-		{"too few points", "dltb", Draft{Geometry: orb.Polygon{{{112, 30}, {112.01, 30}, {112, 30}}}, Properties: good}, "at least 4"},
-		{"self-intersection", "dltb", Draft{Geometry: bowtie, Properties: good}, "Self-intersection"},
-		{"point on polygon layer", "dltb", Draft{Geometry: orb.Point{112, 30}, Properties: good}, "Polygon or MultiPolygon"},
-		{"polygon on point layer", "dzzhd", Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"ZHLX": "滑坡"}}, "Point"},
-		{"longitude out of range", "dltb", Draft{Geometry: sq(181, 30, 0.01), Properties: good}, "longitude"},
-		{"latitude out of range", "dzzhd", Draft{Geometry: orb.Point{112, 95}, Properties: map[string]any{"ZHLX": "滑坡"}}, "latitude"},
-		{"NaN coordinate", "dzzhd", Draft{Geometry: orb.Point{math.NaN(), 30}, Properties: map[string]any{"ZHLX": "滑坡"}}, "finite"},
-		{"no geometry", "dltb", Draft{Geometry: nil, Properties: good}, "missing"},
-		{"empty multipolygon", "dltb", Draft{Geometry: orb.MultiPolygon{}, Properties: good}, "empty"},
-		{"unknown field", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("FOO", "x")}, "FOO: unknown field"},
-		{"wrong type string", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", 101.0)}, "DLBM: must be a string"},
-		{"wrong type number", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("TBMJ", "big")}, "TBMJ: must be a number"},
-		{"fractional integer", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("SJNF", 2024.5)}, "SJNF: must be an integer"},
-		{"bad date", "jsydsp", Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"PZWH": "x", "PZRQ": "2024-13-01"}}, "PZRQ: must be a date"},
-		{"missing required", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", nil)}, "DLBM: required"},
-		{"too long", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", "010101")}, "at most 5"},
-		{"boolean", "dltb", Draft{Geometry: sq(112, 30, 0.01), Properties: with("KCXS", true)}, "KCXS: must be a number, got a boolean"},
-		{"line with one point", "jtlw", Draft{Geometry: orb.LineString{{112, 30}, {112, 30}}, Properties: map[string]any{"DLDJ": "县道"}}, "2 distinct"},
+		{"open ring", "dltb", layers.Draft{Geometry: open, Properties: good}, "not closed"},
+		{"too few points", "dltb", layers.Draft{Geometry: orb.Polygon{{{112, 30}, {112.01, 30}, {112, 30}}}, Properties: good}, "at least 4"},
+		{"self-intersection", "dltb", layers.Draft{Geometry: bowtie, Properties: good}, "Self-intersection"},
+		{"point on polygon layer", "dltb", layers.Draft{Geometry: orb.Point{112, 30}, Properties: good}, "Polygon or MultiPolygon"},
+		{"polygon on point layer", "dzzhd", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"ZHLX": "滑坡"}}, "Point"},
+		{"longitude out of range", "dltb", layers.Draft{Geometry: sq(181, 30, 0.01), Properties: good}, "longitude"},
+		{"latitude out of range", "dzzhd", layers.Draft{Geometry: orb.Point{112, 95}, Properties: map[string]any{"ZHLX": "滑坡"}}, "latitude"},
+		{"NaN coordinate", "dzzhd", layers.Draft{Geometry: orb.Point{math.NaN(), 30}, Properties: map[string]any{"ZHLX": "滑坡"}}, "finite"},
+		{"no geometry", "dltb", layers.Draft{Geometry: nil, Properties: good}, "missing"},
+		{"empty multipolygon", "dltb", layers.Draft{Geometry: orb.MultiPolygon{}, Properties: good}, "empty"},
+		{"unknown field", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("FOO", "x")}, "FOO: unknown field"},
+		{"wrong type string", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", 101.0)}, "DLBM: must be a string"},
+		{"wrong type number", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("TBMJ", "big")}, "TBMJ: must be a number"},
+		{"fractional integer", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("SJNF", 2024.5)}, "SJNF: must be an integer"},
+		{"bad date", "jsydsp", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: map[string]any{"PZWH": "x", "PZRQ": "2024-13-01"}}, "PZRQ: must be a date"},
+		{"missing required", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", nil)}, "DLBM: required"},
+		{"too long", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("DLBM", "010101")}, "at most 5"},
+		{"boolean", "dltb", layers.Draft{Geometry: sq(112, 30, 0.01), Properties: with("KCXS", true)}, "KCXS: must be a number, got a boolean"},
+		{"line with one point", "jtlw", layers.Draft{Geometry: orb.LineString{{112, 30}, {112, 30}}, Properties: map[string]any{"DLDJ": "县道"}}, "2 distinct"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -242,13 +242,13 @@ func TestValidateRefusesBadInput(t *testing.T) {
 		})
 	}
 	// Several problems at once are all reported.
-	_, _, err := Validate(dltb, Draft{Geometry: open, Properties: map[string]any{"FOO": 1.0}}, false)
+	_, _, err := Validate(dltb, layers.Draft{Geometry: open, Properties: map[string]any{"FOO": 1.0}}, false)
 	var ve *layers.ValidationError
 	if !errors.As(err, &ve) || len(ve.Problems) != 4 {
 		t.Fatalf("want 4 problems (open ring, unknown FOO, missing DLBM and ZLDWDM), got %v", err)
 	}
 	// Repair on request.
-	f, repaired, err := Validate(dltb, Draft{Geometry: bowtie, Properties: good}, true)
+	f, repaired, err := Validate(dltb, layers.Draft{Geometry: bowtie, Properties: good}, true)
 	if err != nil || !repaired || len(f.Geometry.(orb.MultiPolygon)) != 2 {
 		t.Fatalf("repair: %v %v %v", f, repaired, err)
 	}

@@ -22,7 +22,7 @@ func (idx *Index) Apply(ctx context.Context, store layers.Store, c layers.Change
 		return idx.Remove(c.Layer, c.ID)
 	case layers.ChangeImport:
 		var feats []*layers.Feature
-		if err := store.Scan(ctx, c.Layer, func(f *layers.Feature) error {
+		if err := store.Scan(layers.WithStrings(ctx, idx.strings), c.Layer, func(f *layers.Feature) error {
 			feats = append(feats, f)
 			return nil
 		}); err != nil {

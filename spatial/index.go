@@ -44,18 +44,22 @@ type Change struct {
 // Snapshot, which is immutable: they never wait for a writer and never see a
 // half-applied change. Writers are serialised and publish a new snapshot per
 // change; tidwall's R-tree and B-tree copy on write, so a snapshot is cheap.
+//
+// Every applied change is announced to the subscribers through the change
+// feed, after the snapshot holding it is published and the index lock is
+// released, in data-version order (see feed).
 type Index struct {
-	cat *layers.Catalog
+	cat     *layers.Catalog
+	strings *layers.StringTable // repeated attribute strings of the loaded features
 
-	mu  sync.Mutex // serialises writers
+	mu  sync.Mutex // serialises publishing snapshots; guards deleted
 	cur atomic.Pointer[Snapshot]
 	// deleted remembers the ids removed from each layer (guarded by mu).
 	// Stores never reuse an id, so a later Put for one of them is a stale
 	// delivery (say a replica replaying history) and must not resurrect it.
 	deleted map[string]map[int64]struct{}
 
-	subsMu sync.RWMutex
-	subs   []func(Change)
+	feed feed
 }
 
 // Snapshot is a consistent, immutable view of every layer at one data version.
@@ -83,7 +87,7 @@ func NewIndex(cat *layers.Catalog) *Index {
 	for _, l := range cat.Layers {
 		s.layers[l.ID] = newLayerIndex()
 	}
-	idx := &Index{cat: cat, deleted: map[string]map[int64]struct{}{}}
+	idx := &Index{cat: cat, strings: layers.NewStringTable(), deleted: map[string]map[int64]struct{}{}}
 	idx.cur.Store(s)
 	return idx
 }
@@ -94,21 +98,16 @@ func (idx *Index) Catalog() *layers.Catalog { return idx.cat }
 // Snapshot returns the current immutable view.
 func (idx *Index) Snapshot() *Snapshot { return idx.cur.Load() }
 
-// Subscribe registers fn to be called, in order, with every change applied
-// from now on. fn runs on the writer's goroutine and must not block.
-func (idx *Index) Subscribe(fn func(Change)) {
-	idx.subsMu.Lock()
-	defer idx.subsMu.Unlock()
-	idx.subs = append(idx.subs, fn)
-}
+// Subscribe registers fn to be called with every change applied from now on,
+// in data-version order, on the change feed's goroutine: after the snapshot
+// holding the change is published and the index lock is released, so
+// readers never wait for fn. An edit through the Editor is acknowledged only
+// after every subscriber returned for it. fn must not write through the
+// Editor (its write would wait for fn itself).
+func (idx *Index) Subscribe(fn func(Change)) { idx.feed.subscribe(fn) }
 
-func (idx *Index) announce(c Change) {
-	idx.subsMu.RLock()
-	defer idx.subsMu.RUnlock()
-	for _, fn := range idx.subs {
-		fn(c)
-	}
-}
+// Strings is the table the index shares repeated attribute strings through.
+func (idx *Index) Strings() *layers.StringTable { return idx.strings }
 
 // LoadStats says what Load read.
 type LoadStats struct {
@@ -123,7 +122,7 @@ type LoadStats struct {
 // dwarfs the rest, so it loads on one core while the others share the rest.
 func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger) (LoadStats, error) {
 	start := time.Now()
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(layers.WithStrings(ctx, idx.strings))
 	defer cancel()
 	queue := make(chan *layers.Layer)
 	var (
@@ -258,13 +257,13 @@ func (idx *Index) ReloadLayer(layer string, feats []*layers.Feature) error {
 }
 
 // publishLayer swaps in a whole layer and announces OpReload.
-func (idx *Index) publishLayer(layer string, li *layerIndex) {
+func (idx *Index) publishLayer(layer string, li *layerIndex) <-chan struct{} {
 	idx.mu.Lock()
 	defer idx.mu.Unlock()
 	next := idx.next()
 	next.layers[layer] = li
 	idx.cur.Store(next)
-	idx.announce(Change{Layer: layer, Op: OpReload, DataVersion: next.version})
+	return idx.feed.enqueue(Change{Layer: layer, Op: OpReload, DataVersion: next.version})
 }
 
 // next returns a shallow copy of the current snapshot with the version bumped.
@@ -280,25 +279,29 @@ func (idx *Index) next() *Snapshot {
 
 // Put inserts or replaces a feature (by id) and announces the change. A
 // feature whose version is not newer than the indexed one is ignored, so a
-// late or repeated delivery cannot roll the index back.
+// late or repeated delivery cannot roll the index back. Put does not wait
+// for the subscribers.
 func (idx *Index) Put(layer string, f *layers.Feature) error {
-	idx.mu.Lock()
-	defer idx.mu.Unlock()
-	return idx.putLocked(layer, f)
+	_, err := idx.put(layer, f)
+	return err
 }
 
-func (idx *Index) putLocked(layer string, f *layers.Feature) error {
+// put applies f and returns a channel closed once the subscribers have
+// seen the change (already closed when nothing changed).
+func (idx *Index) put(layer string, f *layers.Feature) (<-chan struct{}, error) {
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
 	cur := idx.cur.Load()
 	li, ok := cur.layers[layer]
 	if !ok {
-		return fmt.Errorf("index put %s: %w", layer, layers.ErrNotFound)
+		return nil, fmt.Errorf("index put %s: %w", layer, layers.ErrNotFound)
 	}
 	old, had := li.byID.Get(f.ID)
 	if had && old.Version >= f.Version {
-		return nil
+		return closedChan, nil
 	}
 	if _, gone := idx.deleted[layer][f.ID]; gone {
-		return nil
+		return closedChan, nil
 	}
 	next := idx.next()
 	nl := li.copy()
@@ -315,26 +318,28 @@ func (idx *Index) putLocked(layer string, f *layers.Feature) error {
 	next.layers[layer] = nl
 	c.DataVersion = next.version
 	idx.cur.Store(next)
-	idx.announce(c)
-	return nil
+	return idx.feed.enqueue(c), nil
 }
 
-// Remove deletes a feature by id and announces the change; a missing id is a no-op.
+// Remove deletes a feature by id and announces the change; a missing id is a
+// no-op. Remove does not wait for the subscribers.
 func (idx *Index) Remove(layer string, id int64) error {
+	_, err := idx.remove(layer, id)
+	return err
+}
+
+// remove is Remove returning the channel closed once subscribers saw it.
+func (idx *Index) remove(layer string, id int64) (<-chan struct{}, error) {
 	idx.mu.Lock()
 	defer idx.mu.Unlock()
-	return idx.removeLocked(layer, id)
-}
-
-func (idx *Index) removeLocked(layer string, id int64) error {
 	cur := idx.cur.Load()
 	li, ok := cur.layers[layer]
 	if !ok {
-		return fmt.Errorf("index remove %s: %w", layer, layers.ErrNotFound)
+		return nil, fmt.Errorf("index remove %s: %w", layer, layers.ErrNotFound)
 	}
 	old, had := li.byID.Get(id)
 	if !had {
-		return nil
+		return closedChan, nil
 	}
 	next := idx.next()
 	nl := li.copy()
@@ -347,8 +352,7 @@ func (idx *Index) removeLocked(layer string, id int64) error {
 	idx.deleted[layer][id] = struct{}{}
 	next.layers[layer] = nl
 	idx.cur.Store(next)
-	idx.announce(Change{Layer: layer, ID: id, Op: OpDelete, OldBound: &ob, DataVersion: next.version})
-	return nil
+	return idx.feed.enqueue(Change{Layer: layer, ID: id, Op: OpDelete, OldBound: &ob, DataVersion: next.version}), nil
 }
 
 // Version is the data version of the snapshot: it grows by one per change.

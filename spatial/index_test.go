@@ -228,6 +228,7 @@ func TestPutIgnoresOlderVersion(t *testing.T) {
 	if f != newer {
 		t.Fatalf("older version replaced newer")
 	}
+	<-idx.Settled()
 	if len(seen) != 1 || seen[0].Op != OpCreate || seen[0].NewBound == nil || seen[0].OldBound != nil {
 		t.Fatalf("announcements %+v", seen)
 	}

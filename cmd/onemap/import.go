@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/codec"
 	"github.com/onemap/onemap/spatial"
 )
 
@@ -68,10 +69,11 @@ func readGeoJSON(l *layers.Layer, path string, repair bool) ([]*layers.Feature, 
 	}
 	out := make([]*layers.Feature, 0, len(fc.Features))
 	for i, raw := range fc.Features {
-		d, _, err := spatial.DecodeDraft(raw)
+		cf, err := codec.DecodeFeature(raw)
 		if err == nil {
 			var f *layers.Feature
-			f, _, err = spatial.Validate(l, d, repair)
+			// One repair flag: --repair, or "repair": true on the feature.
+			f, _, err = spatial.Validate(l, cf.Draft, repair || (cf.Repair != nil && *cf.Repair))
 			out = append(out, f)
 		}
 		if err != nil {

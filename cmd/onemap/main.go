@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -17,12 +18,15 @@ const usage = `onemap — the land-resources "one map" (国土资源"一张图")
 
 Usage:
   onemap serve    [--addr :8080] [--data ./data/onemap.gpkg | --db URL] [--catalog FILE]
+                  [--public-url URL] [--trusted-proxies CIDRs] [--max-body BYTES]
+                  [--read-timeout 1m] [--write-timeout 2m] [--idle-timeout 2m]
   onemap fixtures [--seed 1] [--scale 50000] --data FILE [--manifest FILE]
   onemap fixtures [--seed 1] [--scale 50000] --db URL [--manifest FILE]
-  onemap import   --layer ID [--data FILE | --db URL] FILE.geojson
+  onemap import   --layer ID [--data FILE | --db URL] [--repair] [--catalog FILE] FILE.geojson
   onemap migrate  --db URL [--catalog FILE]
 
 Every flag also reads ONEMAP_<FLAG> from the environment (ONEMAP_ADDR, ONEMAP_DATA, …).
+"onemap COMMAND --help" lists a command's flags.
 `
 
 func main() {
@@ -51,6 +55,9 @@ func main() {
 	default:
 		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return // the flag set printed its usage
 	}
 	if err != nil {
 		log.Error(os.Args[1]+" failed", "err", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
@@ -25,8 +26,29 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	data := fs.String("data", "./data/onemap.gpkg", "GeoPackage file (created with the demo data when missing)")
 	db := fs.String("db", "", "PostgreSQL/PostGIS URL (instead of --data)")
 	catalog := fs.String("catalog", "", "layer catalogue file (default: the built-in catalogue)")
+	publicURL := fs.String("public-url", "", "scheme://host[/prefix] for every absolute link (default: the request's own)")
+	proxies := fs.String("trusted-proxies", "127.0.0.0/8,::1/128", "comma-separated CIDRs whose X-Forwarded-Proto/Host are believed")
+	maxBody := fs.Int64("max-body", api.DefaultMaxBody, "largest request body in bytes (larger bodies get 413)")
+	readTimeout := fs.Duration("read-timeout", time.Minute, "time allowed to read a whole request, body included")
+	writeTimeout := fs.Duration("write-timeout", 2*time.Minute, "time allowed to write an answer")
+	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	var pub *url.URL
+	if *publicURL != "" {
+		u, err := url.Parse(*publicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("--public-url %q must be http(s)://host[:port][/prefix]", *publicURL)
+		}
+		pub = u
+	}
+	trusted, err := api.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies %q: %w", *proxies, err)
+	}
+	if *maxBody <= 0 {
+		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
 	cat, err := layers.LoadCatalog(*catalog)
 	if err != nil {
@@ -43,12 +65,16 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
 		Log: log, Web: web.Files(), Ready: &ready,
+		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Timeouts bound what a slow or idle client can hold: a client that sends
+	// headers and then one byte a minute is cut off at the read timeout.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

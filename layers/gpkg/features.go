@@ -213,6 +213,7 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*layers.Feature)
 	}
 	defer rows.Close()
 	r := t.reader()
+	r.props.Strings = layers.StringsFrom(ctx)
 	for n := 1; rows.Next(); n++ {
 		if n&255 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -98,7 +98,7 @@ func (s *Store) Scan(ctx context.Context, layer string, fn func(*layers.Feature)
 		return fmt.Errorf("postgis: scan %s: %w", layer, unavailable(err))
 	}
 	defer rows.Close()
-	var pb layers.PropsBuilder
+	pb := layers.PropsBuilder{Strings: layers.StringsFrom(ctx)}
 	for rows.Next() {
 		f, err := decodeRow(l, rows, &pb)
 		if err != nil {
@@ -289,10 +289,7 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) (historyRow, error
 				return err
 			}
 		}
-		var user *string
-		if u := layers.UserFrom(ctx); u != "" {
-			user = &u
-		}
+		user := layers.UserFrom(ctx)
 		var hid int64
 		if err := tx.QueryRow(ctx, `INSERT INTO onemap_history (layer, op, feature_id, old_value, new_value, batch_count, batch_bounds, username)
 			VALUES ($1, $2, $3, $4, $5, $6, ST_GeomFromEWKB($7), $8) RETURNING id`,

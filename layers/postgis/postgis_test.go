@@ -245,6 +245,17 @@ func TestWritesAndHistory(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("history:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// A change made without a login is recorded as anonymous, never NULL.
+	if _, err := s.Create(context.Background(), "dltb", parcel(l, 3)); err != nil {
+		t.Fatal(err)
+	}
+	var user *string
+	if err := s.pool.QueryRow(ctx, `SELECT username FROM onemap_history ORDER BY id DESC LIMIT 1`).Scan(&user); err != nil {
+		t.Fatal(err)
+	}
+	if user == nil || *user != layers.Anonymous {
+		t.Fatalf("username of an anonymous change: %v", user)
+	}
 }
 
 func TestImportAllOrNothing(t *testing.T) {

@@ -159,3 +159,71 @@ func polygonal(g orb.Geometry) orb.MultiPolygon {
 	}
 	return nil
 }
+
+// Mend prepares a polygonal geometry for Repair the way real exchange files
+// need: an unclosed ring is closed by repeating its first point, a ring of
+// fewer than 3 distinct points is dropped (a polygon whose exterior goes
+// drops its holes with it), and consecutive repeated points are removed.
+// Other geometries are returned as they are. The input is not modified;
+// changed says whether anything was mended.
+func Mend(g orb.Geometry) (out orb.Geometry, changed bool) {
+	switch v := g.(type) {
+	case orb.Polygon:
+		p, ch := mendPolygon(v)
+		if p == nil {
+			return orb.MultiPolygon{}, true
+		}
+		return p, ch
+	case orb.MultiPolygon:
+		mp := make(orb.MultiPolygon, 0, len(v))
+		for _, p := range v {
+			m, ch := mendPolygon(p)
+			changed = changed || ch
+			if m != nil {
+				mp = append(mp, m)
+			}
+		}
+		return mp, changed
+	}
+	return g, false
+}
+
+func mendPolygon(p orb.Polygon) (orb.Polygon, bool) {
+	changed := false
+	out := make(orb.Polygon, 0, len(p))
+	for i, r := range p {
+		m, ch := mendRing(r)
+		changed = changed || ch
+		if m == nil {
+			if i == 0 {
+				return nil, true
+			}
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, changed
+}
+
+func mendRing(r orb.Ring) (orb.Ring, bool) {
+	out := make(orb.Ring, 0, len(r)+1)
+	for _, pt := range r {
+		if len(out) == 0 || out[len(out)-1] != pt {
+			out = append(out, pt)
+		}
+	}
+	changed := len(out) != len(r)
+	if len(out) > 0 && out[0] != out[len(out)-1] {
+		out = append(out, out[0])
+		changed = true
+	}
+	// Distinct points of a closed ring: all but the closing repeat.
+	distinct := map[orb.Point]bool{}
+	for _, pt := range out {
+		distinct[pt] = true
+	}
+	if len(distinct) < 3 {
+		return nil, true
+	}
+	return out, changed
+}

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/codec"
+	"github.com/onemap/onemap/spatial"
+)
+
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+type featureCollectionJSON struct {
+	Type           string                 `json:"type"`
+	Features       []codec.GeoJSONFeature `json:"features"`
+	NumberMatched  int                    `json:"numberMatched"`
+	NumberReturned int                    `json:"numberReturned"`
+	Limit          int                    `json:"limit"`
+	Offset         int                    `json:"offset"`
+	Notice         string                 `json:"notice,omitempty"`
+	Links          []link                 `json:"links"`
+}
+
+// featurePage lists one page of a layer's features with self and next
+// links to the request's own path (query kept, offset and limit replaced).
+func (s *server) featurePage(c *gin.Context, l *layers.Layer, q spatial.FeaturesQuery, pg paging) featureCollectionJSON {
+	page := s.Index.Snapshot().Features(q)
+	out := featureCollectionJSON{Type: "FeatureCollection", Features: make([]codec.GeoJSONFeature, len(page.Features)),
+		NumberMatched: page.Matched, NumberReturned: len(page.Features), Limit: pg.limit, Offset: pg.offset, Notice: pg.notice}
+	for i, f := range page.Features {
+		out.Features[i] = codec.EncodeFeature(l, f)
+	}
+	query := c.Request.URL.Query()
+	out.Links = []link{{Href: s.links.absolute(c.Request, c.Request.URL.Path, query), Rel: "self", Type: "application/geo+json"}}
+	if pg.offset+len(page.Features) < page.Matched && pg.limit > 0 {
+		next := url.Values{}
+		for k, v := range query {
+			next[k] = v
+		}
+		next.Set("offset", strconv.Itoa(pg.offset+len(page.Features)))
+		next.Set("limit", strconv.Itoa(pg.limit))
+		out.Links = append(out.Links, link{Href: s.links.absolute(c.Request, c.Request.URL.Path, next), Rel: "next", Type: "application/geo+json"})
+	}
+	return out
+}
+
+func (s *server) listFeatures(c *gin.Context) error {
+	l, err := s.layerParam(c, readLayer)
+	if err != nil {
+		return err
+	}
+	bbox, err := parseBBox(c.Query("bbox"))
+	if err != nil {
+		return err
+	}
+	pg, err := s.parsePaging(c)
+	if err != nil {
+		return err
+	}
+	out := s.featurePage(c, l, spatial.FeaturesQuery{Layer: l.ID, BBox: bbox, Offset: pg.offset, Limit: pg.limit}, pg)
+	if pg.notice != "" {
+		c.Header("Warning", `299 onemap "`+pg.notice+`"`)
+	}
+	writeGeoJSON(c, http.StatusOK, out)
+	return nil
+}
+
+func writeGeoJSON(c *gin.Context, status int, v any) {
+	c.Header("Content-Type", "application/geo+json")
+	c.JSON(status, v)
+}
+
+func etag(f *layers.Feature) string { return `"` + strconv.FormatInt(f.Version, 10) + `"` }
+
+// featureWrite is what a write to one feature reads from its request.
+type featureWrite struct {
+	layer  *layers.Layer
+	id     int64 // from the path; 0 on POST
+	match  layers.IfMatch
+	repair bool
+	draft  layers.Draft
+}
+
+// readFeatureWrite parses the layer (checked for writing), as asked the
+// path's feature id and If-Match, and the body with its repair request
+// ("repair": true in the body or ?repair=true: one flag).
+func (s *server) readFeatureWrite(c *gin.Context, withID, withBody bool) (featureWrite, error) {
+	var w featureWrite
+	var err error
+	if w.layer, err = s.layerParam(c, writeLayer); err != nil {
+		return w, err
+	}
+	if withID {
+		if w.id, err = parseFID(c); err != nil {
+			return w, err
+		}
+		if w.match, err = parseIfMatch(c); err != nil {
+			return w, err
+		}
+	}
+	if !withBody {
+		return w, nil
+	}
+	if w.repair, err = parseRepair(c); err != nil {
+		return w, err
+	}
+	body, err := s.readJSONBody(c)
+	if err != nil {
+		return w, err
+	}
+	f, err := codec.DecodeFeature(body)
+	if err != nil {
+		return w, err
+	}
+	if withID && f.ID != nil && *f.ID != w.id {
+		return w, badRequest(fmt.Sprintf("body id %d differs from the path's %d", *f.ID, w.id))
+	}
+	w.draft = f.Draft
+	if f.Repair != nil && *f.Repair {
+		w.repair = true
+	}
+	return w, nil
+}
+
+func (s *server) getFeature(c *gin.Context) error {
+	l, err := s.layerParam(c, readLayer)
+	if err != nil {
+		return err
+	}
+	id, err := parseFID(c)
+	if err != nil {
+		return err
+	}
+	f, found := s.Index.Snapshot().Get(l.ID, id)
+	if !found {
+		return &layers.NotFoundError{Layer: l.ID, ID: id}
+	}
+	c.Header("ETag", etag(f))
+	writeGeoJSON(c, http.StatusOK, codec.EncodeFeature(l, f))
+	return nil
+}
+
+func (s *server) createFeature(c *gin.Context) error {
+	w, err := s.readFeatureWrite(c, false, true)
+	if err != nil {
+		return err
+	}
+	res, err := s.Editor.Create(c.Request.Context(), w.layer.ID, w.draft, w.repair)
+	if err != nil {
+		return err
+	}
+	c.Header("Location", s.links.absolute(c.Request, c.Request.URL.Path+"/"+strconv.FormatInt(res.Feature.ID, 10), nil))
+	writeEdited(c, http.StatusCreated, w.layer, res)
+	return nil
+}
+
+func (s *server) replaceFeature(c *gin.Context) error {
+	w, err := s.readFeatureWrite(c, true, true)
+	if err != nil {
+		return err
+	}
+	res, err := s.Editor.Replace(c.Request.Context(), w.layer.ID, w.id, w.draft, w.match, w.repair)
+	if err != nil {
+		return err
+	}
+	writeEdited(c, http.StatusOK, w.layer, res)
+	return nil
+}
+
+func writeEdited(c *gin.Context, status int, l *layers.Layer, res spatial.Edited) {
+	fj := codec.EncodeFeature(l, res.Feature)
+	fj.Repaired = res.Repaired
+	c.Header("ETag", etag(res.Feature))
+	writeGeoJSON(c, status, fj)
+}
+
+func (s *server) deleteFeature(c *gin.Context) error {
+	w, err := s.readFeatureWrite(c, true, false)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Editor.Delete(c.Request.Context(), w.layer.ID, w.id, w.match); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
