@@ -20,6 +20,12 @@ import (
 // start opens (or reopens) the GeoPackage at path, loads the index from it and serves the API.
 func start(t *testing.T, path string) *testServer {
 	t.Helper()
+	return startWith(t, path, nil)
+}
+
+// startWith is start with a chance to change the configuration first.
+func startWith(t *testing.T, path string, configure func(*Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	cat := layers.DefaultCatalog()
 	st, err := gpkg.Open(ctx, path, cat)
@@ -30,7 +36,11 @@ func start(t *testing.T, path string) *testServer {
 	if _, err := idx.Load(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(Config{Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, st), Store: st, MaxBody: 1 << 20}))
+	cfg := Config{Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, st), Store: st, MaxBody: 1 << 20}
+	if configure != nil {
+		configure(&cfg)
+	}
+	srv := httptest.NewServer(New(cfg))
 	ts := &testServer{Server: srv, store: st, idx: idx, path: path}
 	t.Cleanup(ts.stop)
 	return ts

@@ -201,13 +201,45 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		}
 	}
 
-	addr, _ = startServer(t, bin, data)
+	addr, _ = startServer(t, bin, data, "ONEMAP_READ_TIMEOUT=2s")
 	var f struct {
 		ID         int64          `json:"id"`
 		Properties map[string]any `json:"properties"`
 	}
 	if st := getJSON(t, fmt.Sprintf("http://%s/api/v1/layers/dzzhd/features/%d", addr, created.ID), &f); st != 200 || f.Properties["ZHLX"] != "滑坡" {
 		t.Fatalf("after restart: %d %v", st, f)
+	}
+	// A client that sends headers and one body byte does not hold the
+	// connection: the read timeout (2 s here) cuts it off.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/layers/dzzhd/features HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	start := time.Now()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("a slow client held its connection for 30 s")
+			}
+			break // closed by the server
+		}
+	}
+	t.Logf("slow client cut off after %v", time.Since(start).Round(time.Millisecond))
+
+	// --help is help, not a failure; the usage names every flag.
+	for _, args := range [][]string{{"serve", "--help"}, {"import", "-h"}} {
+		out, err := exec.Command(bin, args...).CombinedOutput()
+		if err != nil || strings.Contains(string(out), "failed") || !strings.Contains(string(out), "-data") {
+			t.Errorf("%v: %v\n%s", args, err, out)
+		}
+	}
+	out, err := exec.Command(bin, "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--repair") || !strings.Contains(string(out), "--public-url") {
+		t.Errorf("--help: %v\n%s", err, out)
 	}
 }
 
@@ -225,4 +257,5 @@ func TestBadCatalogueRefusedAtStart(t *testing.T) {
 	if !strings.Contains(string(out), "layer xzq") || !strings.Contains(string(out), "field XZQDM") {
 		t.Fatalf("message does not name layer and field:\n%s", out)
 	}
+
 }
