@@ -312,3 +312,21 @@ func TestMethodNotAllowedIsJSON(t *testing.T) {
 	}
 	errorOf(t, r)
 }
+
+// TestRepairMendsRings: with repair, a ring that does not close is closed
+// and a degenerate hole dropped; without it both are refused.
+func TestRepairMendsRings(t *testing.T) {
+	ts := start(t, filepath.Join(t.TempDir(), "t.gpkg"))
+	open := `{"type":"Polygon","coordinates":[[[112,30],[112.01,30],[112.01,30.01],[112,30.01]],[[112.002,30.002],[112.003,30.003],[112.002,30.002]]]}`
+	if r := ts.do(t, "POST", "/api/v1/layers/dltb/features", parcelJSON(open, "")); r.status != 422 {
+		t.Fatalf("without repair: %d %s", r.status, r.body)
+	}
+	r := ts.do(t, "POST", "/api/v1/layers/dltb/features?repair=true", parcelJSON(open, ""))
+	if r.status != 201 || r.json(t)["repaired"] != true {
+		t.Fatalf("with repair: %d %s", r.status, r.body)
+	}
+	g := r.json(t)["geometry"].(map[string]any)["coordinates"].([]any)
+	if len(g) != 1 || len(g[0].([]any)) != 1 || len(g[0].([]any)[0].([]any)) != 5 {
+		t.Fatalf("repaired geometry %v", g)
+	}
+}

@@ -88,6 +88,15 @@ func TestTwoServersOneDatabase(t *testing.T) {
 	}
 	t.Logf("replication lag A→B over 5 creates: %v", lags)
 
+	// A NUL in a string is refused by validation, as on GeoPackage, rather
+	// than reaching PostgreSQL (which cannot store it in text) as a 500.
+	if r := a.do(t, "POST", "/api/v1/layers/dltb/features", parcelJSON(squareJSON(112.5, 30, 0.005), `{"DLBM":"01\u00000","ZLDWDM":"429901001001"}`)); r.status != 422 {
+		t.Fatalf("NUL on PostGIS: %d %s", r.status, r.body)
+	}
+	if n, _ := a.store.Count(context.Background(), "dltb"); n != 5 {
+		t.Fatalf("dltb holds %d features after 5 creates and a refused one", n)
+	}
+
 	// An edit on B reaches A, with its version.
 	path := "/api/v1/layers/dltb/features/1"
 	if r := b.do(t, "PUT", path, parcelJSON(squareJSON(113, 31, 0.005), `{"DLBM":"0702","ZLDWDM":"429901001001"}`), "If-Match", `"1"`); r.status != 200 {

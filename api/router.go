@@ -144,7 +144,7 @@ func (s *server) logRequests(c *gin.Context) {
 	s.Log.LogAttrs(ctx, level, "http",
 		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
 		slog.Int("status", status), slog.Int("bytes", c.Writer.Size()),
-		slog.Float64("took_ms", float64(time.Since(start).Microseconds())/1000))
+		slog.Float64("elapsed_ms", float64(time.Since(start).Microseconds())/1000))
 }
 
 // recoverJSON turns a panic into a logged 500 with a JSON body, never a dropped connection.

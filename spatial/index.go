@@ -141,7 +141,7 @@ func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger
 				progress := func(n int) {
 					if log != nil {
 						el := time.Since(t0)
-						log.Info("loading layer", "layer", l.ID, "features", n, "seconds", int(el.Seconds()),
+						log.Info("loading layer", "layer", l.ID, "features", n, "elapsed_ms", el.Milliseconds(),
 							"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
 					}
 				}
@@ -154,7 +154,7 @@ func (idx *Index) Load(ctx context.Context, store layers.Store, log *slog.Logger
 				total.Add(int64(n))
 				if log != nil {
 					el := time.Since(t0)
-					log.Info("layer loaded", "layer", l.ID, "features", n, "ms", el.Milliseconds(),
+					log.Info("layer loaded", "layer", l.ID, "features", n, "elapsed_ms", el.Milliseconds(),
 						"features_per_s", int64(float64(n)/max(el.Seconds(), 1e-9)))
 				}
 			}
@@ -178,7 +178,7 @@ feed:
 	}
 	st := LoadStats{Features: total.Load(), Elapsed: time.Since(start)}
 	if log != nil {
-		log.Info("index loaded", "features", st.Features, "ms", st.Elapsed.Milliseconds(),
+		log.Info("index loaded", "features", st.Features, "elapsed_ms", st.Elapsed.Milliseconds(),
 			"features_per_s", int64(float64(st.Features)/max(st.Elapsed.Seconds(), 1e-9)))
 	}
 	return st, nil

@@ -113,7 +113,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	var ms runtime.MemStats
 	debug.FreeOSMemory()
 	runtime.ReadMemStats(&ms)
-	log.Info("ready", "features", stats.Features, "load_ms", stats.Elapsed.Milliseconds(),
+	log.Info("ready", "features", stats.Features, "elapsed_ms", stats.Elapsed.Milliseconds(),
 		"heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())
 
 	select {

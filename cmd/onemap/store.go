@@ -87,7 +87,7 @@ func logGenerated(log *slog.Logger, msg string, man *fixtures.Manifest, total in
 		}
 	}
 	secs := el.Seconds()
-	args := append(extra, "features", total, "parcels", parcels, "seconds", secs,
+	args := append(extra, "features", total, "parcels", parcels, "elapsed_ms", el.Milliseconds(),
 		"parcels_per_s", int64(float64(parcels)/secs), "features_per_s", int64(float64(total)/secs),
 		"peak_rss_mb", peakRSSMB())
 	log.Info(msg, args...)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -58,7 +59,7 @@ func DecodeFeature(body []byte) (Feature, error) {
 	out.Repair = fj.Repair
 	if isPresent(fj.ID) {
 		var n json.Number
-		if err := json.Unmarshal(fj.ID, &n); err != nil {
+		if err := json.Unmarshal(fj.ID, &n); err != nil || fj.ID[0] == '"' {
 			return Feature{}, decodeErr("feature id must be an integer")
 		}
 		id, err := n.Int64()
@@ -211,7 +212,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 	var err error
 	switch gj.Type {
 	case "Point":
-		var p []json.Number
+		var p []coord
 		if err = unmarshalCoords(gj.Coordinates, &p); err == nil {
 			var pt orb.Point
 			if pt, err = position(p, "the point"); err == nil {
@@ -219,7 +220,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 			}
 		}
 	case "MultiPoint":
-		var ps [][]json.Number
+		var ps [][]coord
 		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
 			var mp orb.MultiPoint
 			if mp, err = positions(ps, "point"); err == nil {
@@ -227,7 +228,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 			}
 		}
 	case "LineString":
-		var ps [][]json.Number
+		var ps [][]coord
 		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
 			var ls []orb.Point
 			if ls, err = positions(ps, "vertex"); err == nil {
@@ -235,7 +236,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 			}
 		}
 	case "MultiLineString":
-		var ls [][][]json.Number
+		var ls [][][]coord
 		if err = unmarshalCoords(gj.Coordinates, &ls); err == nil {
 			out := make(orb.MultiLineString, len(ls))
 			for i, l := range ls {
@@ -250,7 +251,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 			}
 		}
 	case "Polygon":
-		var rs [][][]json.Number
+		var rs [][][]coord
 		if err = unmarshalCoords(gj.Coordinates, &rs); err == nil {
 			var p orb.Polygon
 			if p, err = polygon(rs, ""); err == nil {
@@ -258,7 +259,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 			}
 		}
 	case "MultiPolygon":
-		var ps [][][][]json.Number
+		var ps [][][][]coord
 		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
 			out := make(orb.MultiPolygon, len(ps))
 			for i, rs := range ps {
@@ -287,7 +288,7 @@ func unmarshalCoords(raw []byte, v any) error {
 	return nil
 }
 
-func polygon(rs [][][]json.Number, where string) (orb.Polygon, error) {
+func polygon(rs [][][]coord, where string) (orb.Polygon, error) {
 	p := make(orb.Polygon, len(rs))
 	for j, r := range rs {
 		pts, err := positions(r, fmt.Sprintf("%sring %d, vertex", where, j))
@@ -299,7 +300,7 @@ func polygon(rs [][][]json.Number, where string) (orb.Polygon, error) {
 	return p, nil
 }
 
-func positions(ps [][]json.Number, what string) ([]orb.Point, error) {
+func positions(ps [][]coord, what string) ([]orb.Point, error) {
 	out := make([]orb.Point, len(ps))
 	for i, p := range ps {
 		pt, err := position(p, fmt.Sprintf("%s %d", what, i))
@@ -311,8 +312,23 @@ func positions(ps [][]json.Number, what string) ([]orb.Point, error) {
 	return out, nil
 }
 
+// coord is one number of a position: a JSON number literal, never a string
+// (json.Number alone would take "1").
+type coord string
+
+func (c *coord) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
+		return errors.New("not a number")
+	}
+	*c = coord(b)
+	return nil
+}
+
+// Float64 parses the number; out of range is an error.
+func (c coord) Float64() (float64, error) { return strconv.ParseFloat(string(c), 64) }
+
 // position reads [x, y] or [x, y, z]; z is dropped (the layers are 2D).
-func position(p []json.Number, what string) (orb.Point, error) {
+func position(p []coord, what string) (orb.Point, error) {
 	switch {
 	case len(p) < 2:
 		return orb.Point{}, decodeErr("%s has %d numbers; a position is [longitude, latitude]", what, len(p))

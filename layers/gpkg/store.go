@@ -260,7 +260,7 @@ func classify(err error) error {
 		return err
 	}
 	if isUnavailable(err) {
-		return fmt.Errorf("%w: %v", layers.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", layers.ErrUnavailable, err)
 	}
 	return err
 }
@@ -269,7 +269,7 @@ func unavailable(err error) error {
 	if err == nil || errors.Is(err, layers.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", layers.ErrUnavailable, err)
+	return fmt.Errorf("%w: %w", layers.ErrUnavailable, err)
 }
 
 func isUnavailable(err error) bool {

@@ -171,11 +171,11 @@ func unavailable(err error) error {
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // shutdown, crash, cannot connect now
 			pgErr.Code == "53300": // too many connections
-			return fmt.Errorf("%w: %v", layers.ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", layers.ErrUnavailable, err)
 		}
 		return err
 	}
-	return fmt.Errorf("%w: %v", layers.ErrUnavailable, err)
+	return fmt.Errorf("%w: %w", layers.ErrUnavailable, err)
 }
 
 func isConnectErr(err error) bool {

@@ -136,28 +136,56 @@ func Repair(layerID string, g orb.Geometry) (orb.MultiPolygon, error) {
 	return out, nil
 }
 
-// polygonal keeps the polygons of a geometry, dropping lines and points.
-func polygonal(g orb.Geometry) orb.MultiPolygon {
-	switch v := g.(type) {
-	case orb.Polygon:
-		if planar.Area(v) == 0 {
-			return nil
-		}
-		return orb.MultiPolygon{v}
-	case orb.MultiPolygon:
-		var out orb.MultiPolygon
-		for _, p := range v {
-			out = append(out, polygonal(p)...)
-		}
-		return out
-	case orb.Collection:
-		var out orb.MultiPolygon
-		for _, c := range v {
-			out = append(out, polygonal(c)...)
-		}
-		return out
+// Polygonal returns the polygons of a GEOS geometry as an orb MultiPolygon,
+// dropping the lines and points an overlay may leave and polygons without
+// area, exteriors counter-clockwise and holes clockwise (the GeoJSON
+// convention).
+func Polygonal(g *geos.Geom) (orb.MultiPolygon, error) {
+	og, err := FromGEOS(g)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return polygonal(og), nil
+}
+
+// polygonal keeps the polygons of an orb geometry with their area, oriented.
+func polygonal(g orb.Geometry) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	var walk func(orb.Geometry)
+	walk = func(g orb.Geometry) {
+		switch v := g.(type) {
+		case orb.Polygon:
+			if len(v) > 0 && planar.Area(v[0]) != 0 {
+				out = append(out, Orient(v))
+			}
+		case orb.MultiPolygon:
+			for _, p := range v {
+				walk(p)
+			}
+		case orb.Collection:
+			for _, m := range v {
+				walk(m)
+			}
+		}
+	}
+	walk(g)
+	return out
+}
+
+// Orient returns p with its exterior counter-clockwise and holes clockwise;
+// rings that need turning are copied, never reversed in place.
+func Orient(p orb.Polygon) orb.Polygon {
+	for i, r := range p {
+		ccw := r.Orientation() == orb.CCW
+		if (i == 0) != ccw {
+			rev := make(orb.Ring, len(r))
+			for k := range r {
+				rev[k] = r[len(r)-1-k]
+			}
+			p[i] = rev
+		}
+	}
+	return p
 }
 
 // Mend prepares a polygonal geometry for Repair the way real exchange files
@@ -217,7 +245,6 @@ func mendRing(r orb.Ring) (orb.Ring, bool) {
 		out = append(out, out[0])
 		changed = true
 	}
-	// Distinct points of a closed ring: all but the closing repeat.
 	distinct := map[orb.Point]bool{}
 	for _, pt := range out {
 		distinct[pt] = true
