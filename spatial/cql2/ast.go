@@ -143,11 +143,13 @@ func join(args []Expr, op string) string {
 	return "(" + strings.Join(parts, " "+op+" ") + ")"
 }
 
-func (e And) String() string        { return join(e.Args, "AND") }
-func (e Or) String() string         { return join(e.Args, "OR") }
-func (e Not) String() string        { return "NOT (" + e.Arg.String() + ")" }
-func (e Comparison) String() string { return "(" + e.Left.String() + " " + e.Op + " " + e.Right.String() + ")" }
-func (e Like) String() string       { return "(" + e.Arg.String() + " LIKE " + e.Pattern.String() + ")" }
+func (e And) String() string { return join(e.Args, "AND") }
+func (e Or) String() string  { return join(e.Args, "OR") }
+func (e Not) String() string { return "NOT (" + e.Arg.String() + ")" }
+func (e Comparison) String() string {
+	return "(" + e.Left.String() + " " + e.Op + " " + e.Right.String() + ")"
+}
+func (e Like) String() string { return "(" + e.Arg.String() + " LIKE " + e.Pattern.String() + ")" }
 func (e Between) String() string {
 	return "(" + e.Arg.String() + " BETWEEN " + e.Low.String() + " AND " + e.High.String() + ")"
 }
