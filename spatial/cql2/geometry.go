@@ -14,7 +14,7 @@ func tidy(g orb.Geometry) (orb.Geometry, bool) {
 	case orb.LineString:
 		return v, len(v) > 0
 	case orb.Polygon:
-		return v, len(v) > 0
+		return tidyPolygon(v)
 	case orb.MultiLineString:
 		out := orb.MultiLineString{}
 		for _, l := range v {
@@ -26,8 +26,8 @@ func tidy(g orb.Geometry) (orb.Geometry, bool) {
 	case orb.MultiPolygon:
 		out := orb.MultiPolygon{}
 		for _, p := range v {
-			if len(p) > 0 {
-				out = append(out, p)
+			if t, ok := tidyPolygon(p); ok {
+				out = append(out, t)
 			}
 		}
 		return out, len(out) > 0
@@ -41,4 +41,19 @@ func tidy(g orb.Geometry) (orb.Geometry, bool) {
 		return out, len(out) > 0
 	}
 	return g, false
+}
+
+// tidyPolygon drops rings without points; a polygon without its outer
+// ring is empty.
+func tidyPolygon(p orb.Polygon) (orb.Polygon, bool) {
+	if len(p) == 0 || len(p[0]) == 0 {
+		return orb.Polygon{}, false
+	}
+	out := orb.Polygon{}
+	for _, r := range p {
+		if len(r) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out, true
 }

@@ -186,8 +186,8 @@ func jsonIntersects(args []any, path string) (Expr, error) {
 		return nil, &SyntaxError{Path: path + ".args", Msg: `s_intersects takes {"property":"geometry"} and a geometry`}
 	}
 	name, ok := args[prop].(map[string]any)["property"].(string)
-	if !ok {
-		return nil, &SyntaxError{Path: fmt.Sprintf("%s.args[%d].property", path, prop), Msg: "property must be a string"}
+	if !ok || name == "" {
+		return nil, &SyntaxError{Path: fmt.Sprintf("%s.args[%d].property", path, prop), Msg: "property must be a non-empty string"}
 	}
 	g, err := jsonGeometry(args[gi], fmt.Sprintf("%s.args[%d]", path, gi))
 	if err != nil {
