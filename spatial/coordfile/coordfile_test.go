@@ -3,6 +3,7 @@ package coordfile
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/onemap/onemap/spatial/area"
 	"github.com/onemap/onemap/spatial/crs"
+	"github.com/onemap/onemap/spatial/inputgeom"
 )
 
 func read(t *testing.T, name string) []byte {
@@ -258,5 +260,61 @@ func TestRepairClosesRing(t *testing.T) {
 	}
 	if len(f.Warnings) != 2 || !strings.Contains(f.Warnings[0], "line 18") || !strings.Contains(f.Warnings[1], "declares 11 points") {
 		t.Fatalf("warnings %q", f.Warnings)
+	}
+}
+
+// TestSameAsGeoJSON: the file and the GeoJSON of the same site (its
+// vertices transformed by cs2cs, not by us) give the same checked input
+// geometry and area.
+func TestSameAsGeoJSON(t *testing.T) {
+	ctx := context.Background()
+	f, err := Parse(read(t, "site38.txt"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile, err := inputgeom.PrepareParcels(ctx, f.Geometry(), f.CRS.EPSG, false, inputgeom.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GeoJSON coordinates from cs2cs, polygon by polygon.
+	var coords []string
+	for _, poly := range f.Geometry() {
+		var rings []string
+		for _, r := range poly {
+			var in bytes.Buffer
+			for _, pt := range r {
+				fmt.Fprintf(&in, "%.3f %.3f\n", pt[1], pt[0])
+			}
+			cmd := exec.Command("cs2cs", "-f", "%.10f", "EPSG:4526", "EPSG:4490")
+			cmd.Stdin = &in
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("cs2cs: %v", err)
+			}
+			var pts []string
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				fs := strings.Fields(line)
+				pts = append(pts, "["+fs[1]+","+fs[0]+"]")
+			}
+			rings = append(rings, "["+strings.Join(pts, ",")+"]")
+		}
+		coords = append(coords, "["+strings.Join(rings, ",")+"]")
+	}
+	gj := `{"type":"MultiPolygon","coordinates":[` + strings.Join(coords, ",") + `]}`
+	fromJSON, err := inputgeom.Read(ctx, inputgeom.Input{GeoJSON: json.RawMessage(gj)}, inputgeom.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cs2cs prints 10 decimals of a degree (about 10 µm): the areas agree
+	// to that, far inside the 0.001 % the overlay promises.
+	if math.Abs(fromFile.AreaM2-fromJSON.AreaM2)/fromJSON.AreaM2 > 1e-7 {
+		t.Fatalf("file %.6f m², GeoJSON %.6f m²", fromFile.AreaM2, fromJSON.AreaM2)
+	}
+	if fromFile.CRS.EPSG != 4526 || fromJSON.CRS.EPSG != 4490 {
+		t.Fatalf("CRSs %v and %v", fromFile.CRS, fromJSON.CRS)
+	}
+	// 3.7898 + 1.1250 ha declared, less the projection's scale (k² ≈ 1.000226).
+	if want := (3.7898 + 1.1250) * 1e4 / 1.000226; math.Abs(fromFile.AreaM2-want) > 1 {
+		t.Fatalf("area %.3f m², about %.3f expected", fromFile.AreaM2, want)
 	}
 }

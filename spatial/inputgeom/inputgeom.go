@@ -135,6 +135,19 @@ func Read(ctx context.Context, in Input, lim Limits) (*Result, error) {
 // structure and vertex count first, then the transformation (which checks
 // every coordinate), the area cap, and GEOS validity (or repair) last.
 func Prepare(ctx context.Context, g orb.Geometry, from int, repair bool, lim Limits) (*Result, error) {
+	return prepare(ctx, g, from, repair, lim, false)
+}
+
+// PrepareParcels is Prepare for a set of parcels, such as a coordinate
+// file's: neighbouring parcels share edges, which one MultiPolygon may not,
+// so each polygon is checked (or repaired) on its own and the parcels are
+// then dissolved into one valid MultiPolygon. Dissolving is no repair: the
+// Result says Repaired only when a parcel itself was mended.
+func PrepareParcels(ctx context.Context, parcels orb.MultiPolygon, from int, repair bool, lim Limits) (*Result, error) {
+	return prepare(ctx, parcels, from, repair, lim, true)
+}
+
+func prepare(ctx context.Context, g orb.Geometry, from int, repair bool, lim Limits, dissolve bool) (*Result, error) {
 	c, err := crs.Lookup(from)
 	if err != nil {
 		return nil, err
@@ -168,7 +181,37 @@ func Prepare(ctx context.Context, g orb.Geometry, from int, repair bool, lim Lim
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("read input geometry: %w", err)
 	}
-	if polygonal(ll) {
+	if mp, ok := ll.(orb.MultiPolygon); ok && dissolve && len(mp) > 1 {
+		parts := make(orb.MultiPolygon, 0, len(mp))
+		for i, p := range mp {
+			if verr := topology.Validate(LayerName, p); verr != nil {
+				if !repair {
+					var ve *layers.ValidationError
+					if errors.As(verr, &ve) {
+						for j := range ve.Problems {
+							ve.Problems[j].Part = intp(i)
+						}
+					}
+					return nil, verr
+				}
+				fixed, err := topology.Repair(LayerName, p)
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, fixed...)
+				res.Repaired = true
+				continue
+			}
+			parts = append(parts, p)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("read input geometry: %w", err)
+		}
+		if ll, err = topology.Dissolve(LayerName, parts); err != nil {
+			return nil, err
+		}
+		res.AreaM2 = area.Geodesic(ll)
+	} else if polygonal(ll) {
 		if verr := topology.Validate(LayerName, ll); verr != nil {
 			if !repair {
 				return nil, verr

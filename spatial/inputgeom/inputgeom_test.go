@@ -208,3 +208,40 @@ func TestLinesAndPoints(t *testing.T) {
 		}
 	}
 }
+
+func TestPrepareParcels(t *testing.T) {
+	ctx := context.Background()
+	sq := func(e, n float64) orb.Polygon {
+		return orb.Polygon{{{e, n}, {e + 1000, n}, {e + 1000, n + 1000}, {e, n + 1000}, {e, n}}}
+	}
+	// Two 1 km parcels on the central meridian sharing an edge.
+	parcels := orb.MultiPolygon{sq(39499000, 3400000), sq(39500000, 3400000)}
+	if _, err := Prepare(ctx, parcels, 4527, false, DefaultLimits); err == nil {
+		t.Fatal("as one MultiPolygon, parcels sharing an edge are invalid")
+	}
+	res, err := PrepareParcels(ctx, parcels, 4527, false, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Repaired || len(res.Geometry.(orb.MultiPolygon)) != 1 {
+		t.Fatalf("dissolved into %v (repaired %v)", res.Geometry, res.Repaired)
+	}
+	if math.Abs(res.AreaM2-2e6)/2e6 > 1e-6 {
+		t.Fatalf("area %.3f, want 2 km²", res.AreaM2)
+	}
+	// A parcel that is itself invalid is named, or repaired on request.
+	bowtie := orb.Polygon{{{39502000, 3400000}, {39503000, 3401000}, {39503000, 3400000}, {39502000, 3401000}, {39502000, 3400000}}}
+	withBad := append(parcels, bowtie)
+	_, err = PrepareParcels(ctx, withBad, 4527, false, DefaultLimits)
+	var ve *layers.ValidationError
+	if !errors.As(err, &ve) || ve.Problems[0].Part == nil || *ve.Problems[0].Part != 2 {
+		t.Fatalf("want a validation error naming part 2, got %v", err)
+	}
+	res, err = PrepareParcels(ctx, withBad, 4527, true, DefaultLimits)
+	if err != nil || !res.Repaired {
+		t.Fatalf("repair: %+v, %v", res, err)
+	}
+	if err := topology.Validate("t", res.Geometry); err != nil {
+		t.Fatal(err)
+	}
+}
