@@ -1,6 +1,10 @@
 package cql2
 
-import "github.com/paulmach/orb"
+import (
+	"fmt"
+
+	"github.com/paulmach/orb"
+)
 
 // tidy drops the empty parts of an S_INTERSECTS geometry (an empty polygon
 // in a MultiPolygon, an empty member of a collection), so that both
@@ -56,4 +60,48 @@ func tidyPolygon(p orb.Polygon) (orb.Polygon, bool) {
 		}
 	}
 	return out, true
+}
+
+// outside finds a vertex outside lon/lat range: filter geometries are on
+// EPSG:4490, lon/lat.
+func outside(g orb.Geometry) error {
+	var bad error
+	var walk func(orb.Geometry)
+	pt := func(p orb.Point) {
+		if bad == nil && (p[0] < -180 || p[0] > 180 || p[1] < -90 || p[1] > 90) {
+			bad = fmt.Errorf("vertex (%g %g) lies outside -180…180, -90…90: filter geometries are lon/lat on EPSG:4490", p[0], p[1])
+		}
+	}
+	walk = func(g orb.Geometry) {
+		switch v := g.(type) {
+		case orb.Point:
+			pt(v)
+		case orb.MultiPoint:
+			for _, p := range v {
+				pt(p)
+			}
+		case orb.LineString:
+			for _, p := range v {
+				pt(p)
+			}
+		case orb.MultiLineString:
+			for _, l := range v {
+				walk(l)
+			}
+		case orb.Polygon:
+			for _, r := range v {
+				walk(orb.LineString(r))
+			}
+		case orb.MultiPolygon:
+			for _, p := range v {
+				walk(p)
+			}
+		case orb.Collection:
+			for _, m := range v {
+				walk(m)
+			}
+		}
+	}
+	walk(g)
+	return bad
 }

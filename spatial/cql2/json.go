@@ -197,6 +197,9 @@ func jsonIntersects(args []any, path string) (Expr, error) {
 	if !ok {
 		return nil, &SyntaxError{Path: fmt.Sprintf("%s.args[%d]", path, gi), Msg: "the geometry is empty"}
 	}
+	if err := outside(g); err != nil {
+		return nil, &SyntaxError{Path: fmt.Sprintf("%s.args[%d]", path, gi), Msg: err.Error()}
+	}
 	return Intersects{Property: name, Geometry: g}, nil
 }
 

@@ -509,6 +509,9 @@ func (p *textParser) intersects() (Expr, error) {
 			if geom, ok = tidy(g); !ok {
 				return nil, p.fail("the geometry is empty")
 			}
+			if err := outside(geom); err != nil {
+				return nil, p.fail(err.Error())
+			}
 			p.pos = end
 			if err := p.advance(); err != nil {
 				return nil, err
