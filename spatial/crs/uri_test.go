@@ -52,4 +52,3 @@ func TestNorthingFirst(t *testing.T) {
 		}
 	}
 }
-
