@@ -5,26 +5,32 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 )
 
-// action is what a request does with a layer.
-type action int
+// action is what a request does with a layer (auth.Read, auth.Write, …).
+type action = auth.Action
 
 const (
-	readLayer action = iota
-	writeLayer
+	readLayer    = auth.Read
+	analyseLayer = auth.Analyse
+	checkLayer   = auth.Check
+	writeLayer   = auth.Write
 )
 
 // authorize is the one place that decides whether the caller may do a to
-// layer l, on every route (features, tiles, queries, OGC, supervision).
-// Until authentication exists, restricted layers (personal data) are
-// served to nobody; public and internal layers are open.
+// layer l, on every route (features, tiles, queries, OGC, supervision):
+// the policy's answer for the request's principal, 401 when a login could
+// help, 403 when it is not allowed.
 func (s *server) authorize(c *gin.Context, l *layers.Layer, a action) error {
-	if l.Access == layers.Restricted {
-		return forbidden(fmt.Sprintf("layer %s holds personal data and is served only to named roles; authentication is not enabled on this server", l.ID))
-	}
-	return nil
+	return s.Policy.Layer(principal(c), l, a)
+}
+
+// allow decides an action not bound to one layer (analyses across layers,
+// field checks, profiling).
+func (s *server) allow(c *gin.Context, a action) error {
+	return s.Policy.Allow(principal(c), a)
 }
 
 // visible says whether the caller may see a layer's data (its features,
@@ -33,8 +39,38 @@ func (s *server) visible(c *gin.Context, l *layers.Layer) bool {
 	return s.authorize(c, l, readLayer) == nil
 }
 
+// regionMatch returns the filter that keeps the features of l the caller
+// may see or change by a, or nil when the caller is not bound to regions
+// for it: every list, query and tile of a region-bound caller goes through it.
+func (s *server) regionMatch(c *gin.Context, l *layers.Layer, a action) func(*layers.Feature) bool {
+	p := principal(c)
+	if !s.Policy.RegionBound(p, l, a) {
+		return nil
+	}
+	snap := s.Index.Snapshot()
+	return func(f *layers.Feature) bool { return p.InRegion(s.Regions.Of(snap, l, f)) }
+}
+
+// checkRegion refuses a change to feature f of l (as stored, or as it
+// would be stored) outside the caller's regions.
+func (s *server) checkRegion(c *gin.Context, l *layers.Layer, f *layers.Feature, a action) error {
+	p := principal(c)
+	if !s.Policy.RegionBound(p, l, a) {
+		return nil
+	}
+	code := s.Regions.Of(s.Index.Snapshot(), l, f)
+	if p.InRegion(code) {
+		return nil
+	}
+	where := "lies in no county"
+	if code != "" {
+		where = "lies in region " + code
+	}
+	return &auth.Denied{Reason: fmt.Sprintf("this %s feature %s, outside the regions of %s", l.ID, where, p.Name)}
+}
+
 // layerParam finds the layer named in the path and checks that the caller
-// may do a to it: 404 for an unknown layer, 403 for one not allowed.
+// may do a to it: 404 for an unknown layer, 401/403 for one not allowed.
 func (s *server) layerParam(c *gin.Context, a action) (*layers.Layer, error) {
 	l, err := s.catalogLayer(c.Param("layer"))
 	if err != nil {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/codec"
 )
@@ -62,9 +65,23 @@ func v1Errors(c *gin.Context, err error) *apiError {
 	var ce *layers.ConflictError
 	var mbe *http.MaxBytesError
 	var de *codec.DecodeError
+	var denied *auth.Denied
+	var cred *auth.CredentialError
+	var th *auth.Throttled
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &denied) && denied.Unauthenticated:
+		return &apiError{status: http.StatusUnauthorized, code: "unauthenticated", message: denied.Reason,
+			header: map[string]string{"WWW-Authenticate": `Bearer realm="onemap"`}}
+	case errors.As(err, &denied):
+		return forbidden(denied.Reason)
+	case errors.As(err, &cred):
+		return &apiError{status: http.StatusUnauthorized, code: "bad_credentials", message: cred.Reason,
+			header: map[string]string{"WWW-Authenticate": `Bearer realm="onemap", error="invalid_token"`}}
+	case errors.As(err, &th):
+		return &apiError{status: http.StatusTooManyRequests, code: "throttled", message: th.Error(),
+			header: map[string]string{"Retry-After": strconv.Itoa(int(math.Ceil(th.RetryAfter.Seconds())))}}
 	case errors.As(err, &de):
 		return badRequest("body " + de.Msg)
 	case errors.As(err, &ve):

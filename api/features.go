@@ -67,7 +67,8 @@ func (s *server) listFeatures(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := s.featurePage(c, l, spatial.FeaturesQuery{Layer: l.ID, BBox: bbox, Offset: pg.offset, Limit: pg.limit}, pg)
+	q := spatial.FeaturesQuery{Layer: l.ID, BBox: bbox, Match: s.regionMatch(c, l, readLayer), Offset: pg.offset, Limit: pg.limit}
+	out := s.featurePage(c, l, q, pg)
 	if pg.notice != "" {
 		c.Header("Warning", `299 onemap "`+pg.notice+`"`)
 	}
@@ -107,6 +108,9 @@ func (s *server) readFeatureWrite(c *gin.Context, withID, withBody bool) (featur
 		if w.match, err = parseIfMatch(c); err != nil {
 			return w, err
 		}
+		if err = s.checkStoredRegion(c, w.layer, w.id); err != nil {
+			return w, err
+		}
 	}
 	if !withBody {
 		return w, nil
@@ -129,7 +133,32 @@ func (s *server) readFeatureWrite(c *gin.Context, withID, withBody bool) (featur
 	if f.Repair != nil && *f.Repair {
 		w.repair = true
 	}
-	return w, nil
+	return w, s.checkDraftRegion(c, w.layer, w.draft)
+}
+
+// checkStoredRegion refuses a change to a stored feature outside the
+// caller's regions (an unknown id is left for the editor to answer 404).
+// The check reads the current snapshot; a send with If-Match pins the
+// version it checked.
+func (s *server) checkStoredRegion(c *gin.Context, l *layers.Layer, id int64) error {
+	if f, ok := s.Index.Snapshot().Get(l.ID, id); ok {
+		return s.checkRegion(c, l, f, writeLayer)
+	}
+	return nil
+}
+
+// checkDraftRegion refuses a feature that would be stored outside the
+// caller's regions: its code field, or the county holding most of it. A
+// draft whose attributes do not parse is left to the editor's 422.
+func (s *server) checkDraftRegion(c *gin.Context, l *layers.Layer, d layers.Draft) error {
+	if !s.Policy.RegionBound(principal(c), l, writeLayer) || d.Geometry == nil {
+		return nil
+	}
+	props, err := l.ParseProperties(d.Properties)
+	if err != nil {
+		return nil
+	}
+	return s.checkRegion(c, l, &layers.Feature{Geometry: d.Geometry, Props: props}, writeLayer)
 }
 
 func (s *server) getFeature(c *gin.Context) error {
@@ -142,8 +171,8 @@ func (s *server) getFeature(c *gin.Context) error {
 		return err
 	}
 	f, found := s.Index.Snapshot().Get(l.ID, id)
-	if !found {
-		return &layers.NotFoundError{Layer: l.ID, ID: id}
+	if match := s.regionMatch(c, l, readLayer); !found || (match != nil && !match(f)) {
+		return &layers.NotFoundError{Layer: l.ID, ID: id} // another region's feature is not there for the caller
 	}
 	c.Header("ETag", etag(f))
 	writeGeoJSON(c, http.StatusOK, codec.EncodeFeature(l, f))

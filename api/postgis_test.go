@@ -15,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/internal/pgtest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/postgis"
@@ -25,7 +26,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startPostGIS runs one onemap server over a PostGIS database the way
 // `serve --db` does: migrate, read the history head, load, follow.
-func startPostGIS(t *testing.T, url string) *testServer {
+func startPostGIS(t *testing.T, url string, configure ...func(*Config)) *testServer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cat := layers.DefaultCatalog()
@@ -46,7 +47,11 @@ func startPostGIS(t *testing.T, url string) *testServer {
 		defer close(done)
 		st.Follow(ctx, head, func(c layers.Change) error { return idx.Apply(ctx, st, c) })
 	}()
-	srv := httptest.NewServer(New(Config{Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, st), Store: st, Log: quiet}))
+	cfg := Config{Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, st), Store: st, Log: quiet, Policy: auth.Policy{Demo: true}}
+	for _, fn := range configure {
+		fn(&cfg)
+	}
+	srv := httptest.NewServer(New(cfg))
 	ts := &testServer{Server: srv, store: st, idx: idx}
 	t.Cleanup(func() {
 		srv.Close()

@@ -16,8 +16,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/region"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -40,6 +42,19 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-Proto/Host are
 	// believed; nil means loopback only.
 	TrustedProxies []netip.Prefix
+	// Auth checks logins, tokens and API keys; nil: the server has no
+	// users, every caller is anonymous and credentials are refused.
+	Auth *auth.Authenticator
+	// Policy decides what each caller may do; its zero value is secure
+	// (anonymous callers read public layers only); Demo opens internal
+	// layers, analyses and edits to anonymous callers.
+	Policy auth.Policy
+	// Regions places features in admin-code regions for callers bound to
+	// regions; nil: made over Index.
+	Regions *region.Resolver
+	// SecureCookies marks session cookies Secure (set when served over TLS
+	// or behind an https public URL).
+	SecureCookies bool
 }
 
 type server struct {
@@ -65,6 +80,12 @@ func New(cfg Config) http.Handler {
 	if cfg.TrustedProxies == nil {
 		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
+	if cfg.Regions == nil {
+		cfg.Regions = region.New(cfg.Index)
+	}
+	if cfg.PublicURL != nil && cfg.PublicURL.Scheme == "https" {
+		cfg.SecureCookies = true
+	}
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
 	return s.routes()
 }
@@ -76,7 +97,7 @@ func (s *server) routes() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // a JSON 404, never an HTML redirect
 	r.RedirectFixedPath = false
-	r.Use(s.recoverJSON, s.logRequests, s.checkQuery)
+	r.Use(s.recoverJSON, s.logRequests, s.checkQuery, s.authenticate)
 	r.NoRoute(s.h(v1Errors, func(c *gin.Context) error {
 		p := c.Request.URL.Path
 		if len(p) > 1 && strings.HasSuffix(p, "/") {
@@ -90,6 +111,11 @@ func (s *server) routes() http.Handler {
 
 	get(r, "/healthz", s.h(v1Errors, s.healthz))
 	get(r, "/readyz", s.h(v1Errors, s.readyz))
+
+	r.POST("/api/v1/login", s.h(v1Errors, s.login))
+	r.POST("/api/v1/logout", s.h(v1Errors, s.logout))
+	get(r, "/api/v1/me", s.h(v1Errors, s.whoami))
+	r.DELETE("/api/v1/keys/:id", s.h(v1Errors, s.revokeKey))
 
 	v1 := r.Group("/api/v1", s.whenReady)
 	get(v1, "/layers", s.h(v1Errors, s.listLayers))
@@ -143,6 +169,7 @@ func (s *server) logRequests(c *gin.Context) {
 	}
 	s.Log.LogAttrs(ctx, level, "http",
 		slog.String("method", c.Request.Method), slog.String("path", c.Request.URL.Path),
+		slog.String("user", principal(c).Name), slog.String("client", s.clientAddr(c.Request)),
 		slog.Int("status", status), slog.Int("bytes", c.Writer.Size()),
 		slog.Float64("elapsed_ms", float64(time.Since(start).Microseconds())/1000))
 }

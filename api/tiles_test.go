@@ -51,7 +51,7 @@ func TestTiles(t *testing.T) {
 		{fmt.Sprintf("/tiles/dltb/%d/%d/%d.mvt", far.Z, far.X, far.Y), 204},
 		{fmt.Sprintf("/tiles/dltb,yjjbnt/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), 200},
 		{"/tiles/nosuch/0/0/0.mvt", 404},
-		{"/tiles/bdcdj/0/0/0.mvt", 403},
+		{"/tiles/bdcdj/0/0/0.mvt", 401},
 		{"/tiles/dltb,dltb/0/0/0.mvt", 400},
 		{"/tiles/dltb,/0/0/0.mvt", 400},
 		{"/tiles/dltb/25/0/0.mvt", 400},
