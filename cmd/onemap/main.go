@@ -20,10 +20,13 @@ Usage:
   onemap serve    [--addr :8080] [--data ./data/onemap.gpkg | --db URL] [--catalog FILE]
                   [--public-url URL] [--trusted-proxies CIDRs] [--max-body BYTES]
                   [--read-timeout 1m] [--write-timeout 2m] [--idle-timeout 2m]
+                  [--auth FILE] [--demo] [--tls-cert FILE --tls-key FILE]
   onemap fixtures [--seed 1] [--scale 50000] --data FILE [--manifest FILE]
   onemap fixtures [--seed 1] [--scale 50000] --db URL [--manifest FILE]
   onemap import   --layer ID [--data FILE | --db URL] [--repair] [--catalog FILE] FILE.geojson
   onemap migrate  --db URL [--catalog FILE]
+  onemap auth     hash-password < password      (a bcrypt hash for the auth file)
+  onemap auth     new-key ID                    (an API key and the SHA-256 the auth file keeps)
 
 Every flag also reads ONEMAP_<FLAG> from the environment (ONEMAP_ADDR, ONEMAP_DATA, …).
 "onemap COMMAND --help" lists a command's flags.
@@ -49,6 +52,8 @@ func main() {
 		err = importCmd(ctx, log, args)
 	case "migrate":
 		err = migrateCmd(ctx, log, args)
+	case "auth":
+		err = authCmd(os.Stdin, os.Stdout, args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/internal/gdaltest"
 )
 
@@ -112,7 +113,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "sub", "onemap.gpkg")
-	addr, stop := startServer(t, bin, data)
+	// What `make run` does: the demo mode with the demo auth file.
+	demo := []string{"ONEMAP_DEMO=true", "ONEMAP_AUTH=demo-auth.json"}
+	addr, stop := startServer(t, bin, data, demo...)
 
 	var cat struct {
 		Groups []map[string]any `json:"groups"`
@@ -176,6 +179,33 @@ func TestServeDemoEndToEnd(t *testing.T) {
 	if res.StatusCode != 201 {
 		t.Fatalf("create: %d", res.StatusCode)
 	}
+	// Restricted layers need a login even in the demo; the demo supervisor has one.
+	res, err = http.Get("http://" + addr + "/api/v1/layers/bdcdj/features?limit=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("anonymous bdcdj in the demo: %d", res.StatusCode)
+	}
+	res, err = http.Post("http://"+addr+"/api/v1/login", "application/json", strings.NewReader(`{"user":"supervisor","password":"demo-supervisor"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&login)
+	res.Body.Close()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/layers/bdcdj/features?limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	var owners struct{ NumberMatched int }
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&owners)
+	res.Body.Close()
+	if res.StatusCode != 200 || owners.NumberMatched == 0 {
+		t.Fatalf("the demo supervisor reads bdcdj: %d, %d features", res.StatusCode, owners.NumberMatched)
+	}
 	stop()
 
 	// GDAL reads the file the server wrote: same layers, counts (with the new point) and SRS.
@@ -201,7 +231,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		}
 	}
 
-	addr, _ = startServer(t, bin, data, "ONEMAP_READ_TIMEOUT=2s")
+	addr, _ = startServer(t, bin, data, append(demo, "ONEMAP_READ_TIMEOUT=2s")...)
 	var f struct {
 		ID         int64          `json:"id"`
 		Properties map[string]any `json:"properties"`
@@ -258,4 +288,26 @@ func TestBadCatalogueRefusedAtStart(t *testing.T) {
 		t.Fatalf("message does not name layer and field:\n%s", out)
 	}
 
+}
+
+// The demo auth file is what docs/auth.md says: one user per role, each
+// with the password demo-<name>, and a county-bound editor.
+func TestDemoAuthFile(t *testing.T) {
+	a, err := auth.Load("demo-auth.json", auth.Options{LoginBurst: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range auth.Roles {
+		p, _, err := a.Login(string(r), "demo-"+string(r), "127.0.0.1")
+		if err != nil {
+			t.Fatalf("%s: %v", r, err)
+		}
+		if !p.Has(r) || p.Bound() {
+			t.Errorf("%s: roles %v regions %v", r, p.Roles, p.Regions)
+		}
+	}
+	p, _, err := a.Login("county-editor", "demo-county-editor", "127.0.0.1")
+	if err != nil || !p.Has(auth.Editor) || !p.Bound() {
+		t.Fatalf("county-editor: %+v %v", p, err)
+	}
 }

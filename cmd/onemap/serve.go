@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/api"
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/web"
@@ -32,8 +34,40 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	readTimeout := fs.Duration("read-timeout", time.Minute, "time allowed to read a whole request, body included")
 	writeTimeout := fs.Duration("write-timeout", 2*time.Minute, "time allowed to write an answer")
 	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
+	authFile := fs.String("auth", "", "auth file: users, API keys, identity provider (default: none; anonymous callers read public layers only)")
+	demo := fs.Bool("demo", false, "DEMO ONLY: anonymous callers get the analyst, supervisor and editor rights on public and internal layers")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
+	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if *tlsCert != "" {
+		if _, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey); err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+	}
+	var authn *auth.Authenticator
+	if *authFile != "" {
+		a, err := auth.Load(*authFile, auth.Options{})
+		if err != nil {
+			return err
+		}
+		authn = a
+		users, keys := a.Users()
+		log.Info("auth file loaded", "file", *authFile, "users", users, "keys", keys)
+	}
+	if *demo {
+		for _, line := range []string{
+			"DEMO MODE: anyone who can reach this server may read internal layers and edit features, without logging in",
+			"DEMO MODE: never run --demo on a network others can reach, nor with real data",
+		} {
+			log.Warn(line)
+		}
+	} else if authn == nil {
+		log.Info("no auth file: anonymous callers read public layers only; nobody can write (use --auth FILE, or --demo for the demo)")
 	}
 	var pub *url.URL
 	if *publicURL != "" {
@@ -66,6 +100,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
 		Log: log, Web: web.Files(), Ready: &ready,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
+		Auth: authn, Policy: auth.Policy{Demo: *demo}, SecureCookies: *tlsCert != "",
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -76,8 +111,14 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
+	go func() {
+		if *tlsCert != "" {
+			errc <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	log.Info("listening", "addr", ln.Addr().String(), "tls", *tlsCert != "")
 
 	// Liveness answers at once; readiness waits for the index. A store that
 	// others write to (PostGIS) is followed from the history head read before
