@@ -1,0 +1,333 @@
+// Package prepared makes a query geometry (an analysis site, the shape of a
+// query) ready to be tested against many features: its GEOS form prepared
+// once, and an R-tree over its boundary segments that settles most features
+// from coordinates alone. A feature whose bounding box no boundary segment
+// comes near lies wholly on one side of the boundary, and one point tells
+// which side; only the features the boundary passes by go to GEOS.
+package prepared
+
+import (
+	"fmt"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/tidwall/rtree"
+	"github.com/twpayne/go-geos"
+
+	"github.com/onemap/onemap/spatial/topology"
+)
+
+// Placement is where a feature lies relative to a prepared geometry, as far
+// as coordinates alone can tell.
+type Placement int
+
+const (
+	// Outside: the feature's bounding box lies wholly outside the geometry
+	// (and away from it by more than the rounding margin): they are disjoint.
+	Outside Placement = iota
+	// Inside: the feature's bounding box lies wholly in the interior of a
+	// polygonal geometry: the feature is contained, properly.
+	Inside
+	// Near: the geometry's boundary passes near the feature's bounding box;
+	// GEOS must decide.
+	Near
+)
+
+func (p Placement) String() string {
+	switch p {
+	case Outside:
+		return "outside"
+	case Inside:
+		return "inside"
+	}
+	return "near"
+}
+
+// margin widens every box test, in degrees (about 0.1 mm): a point this far
+// from a segment's box is on a definite side of it, whatever the rounding
+// of the even-odd test.
+const margin = 1e-9
+
+type segment struct{ a, b orb.Point }
+
+// Geometry is a geometry prepared for repeated tests. It belongs to the GEOS
+// context it was made with: use it on that context's goroutine only.
+type Geometry struct {
+	geom      orb.Geometry
+	bound     orb.Bound
+	polygons  orb.MultiPolygon // nil unless the geometry is polygonal
+	segs      []segment
+	edges     rtree.RTreeG[int32]
+	c         *geos.Context
+	g         *geos.Geom
+	prep      *geos.PrepGeom
+	wkbBuffer []byte
+}
+
+// New prepares g (lon/lat) in GEOS context c. A Polygon or MultiPolygon
+// answers Inside for features in its interior; points and lines only ever
+// answer Outside or Near. It fails on an empty geometry or one GEOS cannot
+// read.
+func New(c *geos.Context, g orb.Geometry) (*Geometry, error) {
+	if g == nil || isEmpty(g) {
+		return nil, fmt.Errorf("prepare: empty geometry")
+	}
+	p := &Geometry{geom: g, bound: g.Bound(), c: c}
+	switch v := g.(type) {
+	case orb.Polygon:
+		p.polygons = orb.MultiPolygon{v}
+	case orb.MultiPolygon:
+		p.polygons = v
+	}
+	p.addSegments(g)
+	for i, s := range p.segs {
+		b := orb.MultiPoint{s.a, s.b}.Bound()
+		p.edges.Insert(b.Min, b.Max, int32(i))
+	}
+	gg, err := topology.ToGEOS(c, g)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	p.g = gg
+	p.prep = gg.Prepare()
+	return p, nil
+}
+
+func isEmpty(g orb.Geometry) bool {
+	switch v := g.(type) {
+	case orb.MultiPolygon:
+		return len(v) == 0
+	case orb.Polygon:
+		return len(v) == 0 || len(v[0]) == 0
+	case orb.MultiLineString:
+		return len(v) == 0
+	case orb.LineString:
+		return len(v) == 0
+	case orb.MultiPoint:
+		return len(v) == 0
+	case orb.Collection:
+		return len(v) == 0
+	}
+	return false
+}
+
+func (p *Geometry) addSegments(g orb.Geometry) {
+	line := func(ls []orb.Point) {
+		if len(ls) == 1 {
+			p.segs = append(p.segs, segment{ls[0], ls[0]})
+		}
+		for i := 1; i < len(ls); i++ {
+			p.segs = append(p.segs, segment{ls[i-1], ls[i]})
+		}
+	}
+	switch v := g.(type) {
+	case orb.Point:
+		line([]orb.Point{v})
+	case orb.MultiPoint:
+		for _, pt := range v {
+			line([]orb.Point{pt})
+		}
+	case orb.LineString:
+		line(v)
+	case orb.MultiLineString:
+		for _, l := range v {
+			line(l)
+		}
+	case orb.Polygon:
+		for _, r := range v {
+			line(r)
+		}
+	case orb.MultiPolygon:
+		for _, pl := range v {
+			for _, r := range pl {
+				line(r)
+			}
+		}
+	case orb.Collection:
+		for _, m := range v {
+			p.addSegments(m)
+		}
+	case orb.Bound:
+		p.addSegments(v.ToPolygon())
+	}
+}
+
+// Geometry returns the geometry as given.
+func (p *Geometry) Geometry() orb.Geometry { return p.geom }
+
+// Bound is the geometry's bounding box.
+func (p *Geometry) Bound() orb.Bound { return p.bound }
+
+// Polygonal says whether the geometry is a Polygon or MultiPolygon.
+func (p *Geometry) Polygonal() bool { return p.polygons != nil }
+
+// GEOS returns the geometry in GEOS form.
+func (p *Geometry) GEOS() *geos.Geom { return p.g }
+
+// Prepared returns the GEOS prepared geometry.
+func (p *Geometry) Prepared() *geos.PrepGeom { return p.prep }
+
+// Context is the GEOS context the geometry lives in.
+func (p *Geometry) Context() *geos.Context { return p.c }
+
+// Place says where a feature whose bounding box is b lies.
+func (p *Geometry) Place(b orb.Bound) Placement {
+	b = b.Pad(margin)
+	if !b.Intersects(p.bound) {
+		return Outside
+	}
+	if p.NearBoundary(b) {
+		return Near
+	}
+	if p.polygons != nil && polygonsContain(p.polygons, b.Min) {
+		return Inside
+	}
+	return Outside
+}
+
+// NearBoundary says whether some boundary segment meets box b.
+func (p *Geometry) NearBoundary(b orb.Bound) bool {
+	near := false
+	p.edges.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
+		near = segmentMeetsBox(p.segs[i], b)
+		return !near
+	})
+	return near
+}
+
+// segmentMeetsBox clips the segment to the box (Liang–Barsky). Rounding
+// errors are far below the margin the box was padded with.
+func segmentMeetsBox(s segment, b orb.Bound) bool {
+	t0, t1 := 0.0, 1.0
+	d := [2]float64{s.b[0] - s.a[0], s.b[1] - s.a[1]}
+	for k := 0; k < 2; k++ {
+		if d[k] == 0 {
+			if s.a[k] < b.Min[k] || s.a[k] > b.Max[k] {
+				return false
+			}
+			continue
+		}
+		lo, hi := (b.Min[k]-s.a[k])/d[k], (b.Max[k]-s.a[k])/d[k]
+		if lo > hi {
+			lo, hi = hi, lo
+		}
+		t0, t1 = max(t0, lo), min(t1, hi)
+		if t0 > t1 {
+			return false
+		}
+	}
+	return true
+}
+
+// ToGEOS converts a feature geometry into the geometry's GEOS context,
+// reusing one WKB buffer.
+func (p *Geometry) ToGEOS(g orb.Geometry) (*geos.Geom, error) {
+	var err error
+	p.wkbBuffer, err = appendWKB(p.wkbBuffer[:0], g)
+	if err != nil {
+		return nil, err
+	}
+	gg, err := p.c.NewGeomFromWKB(p.wkbBuffer)
+	if err != nil {
+		return nil, fmt.Errorf("geos read wkb: %w", err)
+	}
+	return gg, nil
+}
+
+// Intersects says whether a feature geometry shares any point with the
+// geometry (ST_Intersects).
+func (p *Geometry) Intersects(g orb.Geometry) (bool, error) {
+	switch p.Place(g.Bound()) {
+	case Outside:
+		return false, nil
+	case Inside:
+		return true, nil
+	}
+	fg, err := p.ToGEOS(g)
+	if err != nil {
+		return false, err
+	}
+	return call(func() bool { return p.prep.Intersects(fg) })
+}
+
+// Contains says whether a feature geometry lies within the geometry
+// (ST_Within(feature, geometry): no point of it outside, some point of its
+// interior inside).
+func (p *Geometry) Contains(g orb.Geometry) (bool, error) {
+	switch p.Place(g.Bound()) {
+	case Outside:
+		return false, nil
+	case Inside:
+		return true, nil
+	}
+	fg, err := p.ToGEOS(g)
+	if err != nil {
+		return false, err
+	}
+	return call(func() bool { return p.prep.Contains(fg) })
+}
+
+// call runs a GEOS predicate, turning a GEOS panic (go-geos panics on GEOS
+// errors) into an error.
+func call(fn func() bool) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("GEOS: %v", r)
+		}
+	}()
+	return fn(), nil
+}
+
+// Call runs a GEOS operation, turning a GEOS panic into an error.
+func Call(what string, fn func() *geos.Geom) (g *geos.Geom, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: GEOS: %v", what, r)
+		}
+	}()
+	g = fn()
+	if g == nil {
+		return nil, fmt.Errorf("%s: GEOS returned nothing", what)
+	}
+	return g, nil
+}
+
+// FromGEOS converts a GEOS geometry back to orb.
+func FromGEOS(g *geos.Geom) (orb.Geometry, error) {
+	og, err := wkb.Unmarshal(g.ToWKB())
+	if err != nil {
+		return nil, fmt.Errorf("decode wkb: %w", err)
+	}
+	return og, nil
+}
+
+// polygonsContain is the even-odd test of pt against each polygon's rings.
+func polygonsContain(mp orb.MultiPolygon, pt orb.Point) bool {
+	for _, pl := range mp {
+		if len(pl) == 0 || !ringContains(pl[0], pt) {
+			continue
+		}
+		inHole := false
+		for _, h := range pl[1:] {
+			if ringContains(h, pt) {
+				inHole = true
+				break
+			}
+		}
+		if !inHole {
+			return true
+		}
+	}
+	return false
+}
+
+func ringContains(r orb.Ring, pt orb.Point) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, c := r[i], r[j]
+		if (a[1] > pt[1]) != (c[1] > pt[1]) && pt[0] < (c[0]-a[0])*(pt[1]-a[1])/(c[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
+}
