@@ -74,6 +74,8 @@ type LayerReport struct {
 	Total    Total               `json:"total"`
 	Groups   []Group             `json:"groups"`
 	Features []FeatureShare      `json:"features"`
+
+	layer *layers.Layer
 }
 
 // Total sums a layer's features.
@@ -184,7 +186,7 @@ func cmpInt(a, b int64) int {
 // layerReport sums the shares of one layer.
 func layerReport(l *layers.Layer, shares []Share) LayerReport {
 	lr := LayerReport{Layer: l.ID, Name: l.Name, Geometry: l.Geometry, KeyField: l.KeyField,
-		Groups: []Group{}, Features: make([]FeatureShare, 0, len(shares))}
+		Groups: []Group{}, Features: make([]FeatureShare, 0, len(shares)), layer: l}
 	key := l.FieldIndex(l.KeyField)
 	label := l.FieldIndex(LabelField(l))
 	ded := -1
