@@ -179,7 +179,7 @@ func (p *Geometry) Place(b orb.Bound) Placement {
 	if p.NearBoundary(b) {
 		return Near
 	}
-	if p.polygons != nil && polygonsContain(p.polygons, b.Min) {
+	if p.polygons != nil && PolygonsContain(p.polygons, b.Min) {
 		return Inside
 	}
 	return Outside
@@ -189,25 +189,46 @@ func (p *Geometry) Place(b orb.Bound) Placement {
 func (p *Geometry) NearBoundary(b orb.Bound) bool {
 	near := false
 	p.edges.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
-		near = segmentMeetsBox(p.segs[i], b)
+		near = SegmentMeetsBox(p.segs[i].a, p.segs[i].b, b)
 		return !near
 	})
 	return near
 }
 
-// segmentMeetsBox clips the segment to the box (Liang–Barsky). Rounding
-// errors are far below the margin the box was padded with.
-func segmentMeetsBox(s segment, b orb.Bound) bool {
+// Segments calls fn for each segment of the geometry (for polygons, of
+// their rings; a point is a segment of length zero) that meets box b, until
+// fn returns false.
+func (p *Geometry) Segments(b orb.Bound, fn func(a, b orb.Point) bool) {
+	p.edges.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
+		s := p.segs[i]
+		if !SegmentMeetsBox(s.a, s.b, b) {
+			return true
+		}
+		return fn(s.a, s.b)
+	})
+}
+
+// ContainsPoint is the even-odd test of a point against a polygonal
+// geometry (false for other geometries). Points on the boundary may go
+// either way: callers that care test NearBoundary first.
+func (p *Geometry) ContainsPoint(pt orb.Point) bool {
+	return p.polygons != nil && PolygonsContain(p.polygons, pt)
+}
+
+// SegmentMeetsBox clips segment ab to the box (Liang–Barsky). Its rounding
+// errors are far below the margin boxes are padded with here.
+func SegmentMeetsBox(a, b orb.Point, box orb.Bound) bool {
+	s := segment{a, b}
 	t0, t1 := 0.0, 1.0
 	d := [2]float64{s.b[0] - s.a[0], s.b[1] - s.a[1]}
 	for k := 0; k < 2; k++ {
 		if d[k] == 0 {
-			if s.a[k] < b.Min[k] || s.a[k] > b.Max[k] {
+			if s.a[k] < box.Min[k] || s.a[k] > box.Max[k] {
 				return false
 			}
 			continue
 		}
-		lo, hi := (b.Min[k]-s.a[k])/d[k], (b.Max[k]-s.a[k])/d[k]
+		lo, hi := (box.Min[k]-s.a[k])/d[k], (box.Max[k]-s.a[k])/d[k]
 		if lo > hi {
 			lo, hi = hi, lo
 		}
@@ -301,8 +322,9 @@ func FromGEOS(g *geos.Geom) (orb.Geometry, error) {
 	return og, nil
 }
 
-// polygonsContain is the even-odd test of pt against each polygon's rings.
-func polygonsContain(mp orb.MultiPolygon, pt orb.Point) bool {
+// PolygonsContain is the even-odd test of pt against each polygon's rings
+// (holes excluded). Points on a boundary may go either way.
+func PolygonsContain(mp orb.MultiPolygon, pt orb.Point) bool {
 	for _, pl := range mp {
 		if len(pl) == 0 || !ringContains(pl[0], pt) {
 			continue
