@@ -254,7 +254,10 @@ func TestPagingAndFilter(t *testing.T) {
 	if def[0].NumberReturned != min(n, DefaultLimit) {
 		t.Errorf("default limit returned %d", def[0].NumberReturned)
 	}
-	farm := func(f *layers.Feature) bool { s, _ := dltb.Value(f, "DLBM").(string); return len(s) == 4 && s[:2] == "01" }
+	farm := func(f *layers.Feature) bool {
+		s, _ := dltb.Value(f, "DLBM").(string)
+		return len(s) == 4 && s[:2] == "01"
+	}
 	r, err := Query(context.Background(), snap, d.Catalog, Request{Geometry: g, Layers: []string{"dltb"}, Limit: math.MaxInt,
 		Filter: map[string]func(*layers.Feature) bool{"dltb": farm}})
 	if err != nil {
