@@ -171,7 +171,7 @@ func within(q *prepared.Geometry, g orb.Geometry, d float64, buf []seg) (bool, [
 	if len(near) == 0 {
 		// No part of q's boundary within reach and g not inside q: either q
 		// lies inside g (then they meet) or they are farther apart than d.
-		return containsAnyVertex(g, q.Geometry()), buf
+		return partInside(q.Geometry(), g), buf
 	}
 	buf = segments(g, buf[:0])
 	c := reach.Center()
@@ -180,9 +180,9 @@ func within(q *prepared.Geometry, g orb.Geometry, d float64, buf []seg) (bool, [
 	if dist <= touchM {
 		return true, buf
 	}
-	// The segments do not meet, so one geometry inside the other is the
-	// only way left for them to intersect.
-	if q.ContainsPoint(buf[0].a) || containsAnyVertex(g, q.Geometry()) {
+	// The boundaries do not meet, so a part of one lying inside the other
+	// is the only way left for them to intersect.
+	if partInside(g, q.Geometry()) || partInside(q.Geometry(), g) {
 		return true, buf
 	}
 	pa, pb = fr.inv(pa), fr.inv(pb)
@@ -200,11 +200,12 @@ func within(q *prepared.Geometry, g orb.Geometry, d float64, buf []seg) (bool, [
 	return min(dg, area.Distance(fr2.inv(pa2), fr2.inv(pb2))) <= d, buf
 }
 
-// containsAnyVertex says whether polygonal g contains the first vertex of q
-// (false when g is not polygonal).
-func containsAnyVertex(g, q orb.Geometry) bool {
+// partInside says whether some part of geometry a lies inside polygonal
+// b, when no boundary of a meets b's: each part (polygon, line, point) is
+// then wholly inside or wholly outside, and its first vertex tells which.
+func partInside(a, b orb.Geometry) bool {
 	var mp orb.MultiPolygon
-	switch v := g.(type) {
+	switch v := b.(type) {
 	case orb.Polygon:
 		mp = orb.MultiPolygon{v}
 	case orb.MultiPolygon:
@@ -212,8 +213,43 @@ func containsAnyVertex(g, q orb.Geometry) bool {
 	default:
 		return false
 	}
-	s := segments(q, nil)
-	return len(s) > 0 && prepared.PolygonsContain(mp, s[0].a)
+	for _, p := range firstVertices(a, nil) {
+		if prepared.PolygonsContain(mp, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstVertices lists the first vertex of every part of g.
+func firstVertices(g orb.Geometry, out []orb.Point) []orb.Point {
+	switch v := g.(type) {
+	case orb.Point:
+		out = append(out, v)
+	case orb.MultiPoint:
+		out = append(out, v...)
+	case orb.LineString:
+		if len(v) > 0 {
+			out = append(out, v[0])
+		}
+	case orb.MultiLineString:
+		for _, l := range v {
+			out = firstVertices(l, out)
+		}
+	case orb.Polygon:
+		if len(v) > 0 && len(v[0]) > 0 {
+			out = append(out, v[0][0])
+		}
+	case orb.MultiPolygon:
+		for _, p := range v {
+			out = firstVertices(p, out)
+		}
+	case orb.Collection:
+		for _, m := range v {
+			out = firstVertices(m, out)
+		}
+	}
+	return out
 }
 
 // closest finds the closest pair of points between two sets of segments in

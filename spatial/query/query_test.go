@@ -16,6 +16,7 @@ import (
 	"github.com/onemap/onemap/internal/randsite"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/area"
+	"github.com/onemap/onemap/spatial/prepared"
 )
 
 const testScale = 3000
@@ -380,5 +381,33 @@ func TestBadRequests(t *testing.T) {
 	cancel()
 	if _, err := Query(cctx, snap, d.Catalog, Request{Geometry: sq}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestDWithinParts: geometries whose boundaries never meet but where one
+// part of one lies inside the other are at distance zero.
+func TestDWithinParts(t *testing.T) {
+	c := geos.NewContext()
+	sq := func(x, y, s float64) orb.Polygon {
+		return orb.Polygon{{{x, y}, {x + s, y}, {x + s, y + s}, {x, y + s}, {x, y}}}
+	}
+	query := orb.MultiPolygon{sq(113, 30, 0.01)}
+	for name, c2 := range map[string]struct {
+		feature orb.Geometry
+		want    bool
+	}{
+		"second part inside":     {orb.MultiPolygon{sq(113.05, 30, 0.001), sq(113.004, 30.004, 0.001)}, true},
+		"query in second part":   {orb.MultiPolygon{sq(113.05, 30, 0.001), sq(112.99, 29.99, 0.03)}, true},
+		"second line inside":     {orb.MultiLineString{{{113.05, 30}, {113.06, 30}}, {{113.004, 30.004}, {113.005, 30.005}}}, true},
+		"query in a hole":        {orb.MultiPolygon{{sq(112.99, 29.99, 0.03)[0], sq(112.995, 29.995, 0.02)[0]}}, false},
+		"parts outside, 1 m off": {orb.MultiPolygon{sq(113.05, 30, 0.001), sq(113.01001, 30.004, 0.001)}, false},
+	} {
+		q, err := prepared.New(c, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := within(q, c2.feature, 0.5, nil); got != c2.want {
+			t.Errorf("%s: within 0.5 m %v, want %v", name, got, c2.want)
+		}
 	}
 }
