@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,9 +15,11 @@ import (
 )
 
 // PostGIS loads the dataset into a fresh PostGIS database of the test's
-// own (through the PostGIS store, so tables, columns and ids are those a
-// deployment has: feature id k is fid k) and returns a pool on it.
-func PostGIS(t testing.TB, d *Dataset) *pgxpool.Pool {
+// own (through the PostGIS store, so tables, columns, the GiST index and
+// ids are those a deployment has: feature id k is fid k) and returns a pool
+// on it. Only the named layers are loaded, or all when none is named; the
+// others' tables stay empty.
+func PostGIS(t testing.TB, d *Dataset, only ...string) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
 	url := pgtest.NewDB(t)
@@ -25,7 +28,13 @@ func PostGIS(t testing.TB, d *Dataset) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	var load []*layers.Layer
 	for _, l := range d.Catalog.Layers {
+		if len(only) == 0 || slices.Contains(only, l.ID) {
+			load = append(load, l)
+		}
+	}
+	for _, l := range load {
 		fs := d.Features[l.ID]
 		n, err := st.Import(ctx, l.ID, func(yield func(*layers.Feature, error) bool) {
 			for _, f := range fs {
@@ -46,8 +55,11 @@ func PostGIS(t testing.TB, d *Dataset) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
 	// Ids must be the index's: the store numbers rows in import order.
-	for _, l := range d.Catalog.Layers {
+	for _, l := range load {
 		var lo, hi, n int64
 		if err := pool.QueryRow(ctx, "SELECT coalesce(min(fid), 0), coalesce(max(fid), 0), count(*) FROM "+l.Table()).Scan(&lo, &hi, &n); err != nil {
 			t.Fatal(err)

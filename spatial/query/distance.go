@@ -148,6 +148,50 @@ func segments(g orb.Geometry, out []seg) []seg {
 	return out
 }
 
+// segmentsIn lists the segments of g whose box meets b.
+func segmentsIn(g orb.Geometry, b orb.Bound, out []seg) []seg {
+	line := func(ps []orb.Point) {
+		if len(ps) == 1 && b.Contains(ps[0]) {
+			out = append(out, seg{ps[0], ps[0]})
+		}
+		for i := 1; i < len(ps); i++ {
+			p, q := ps[i-1], ps[i]
+			if max(p[0], q[0]) >= b.Min[0] && min(p[0], q[0]) <= b.Max[0] && max(p[1], q[1]) >= b.Min[1] && min(p[1], q[1]) <= b.Max[1] {
+				out = append(out, seg{p, q})
+			}
+		}
+	}
+	switch v := g.(type) {
+	case orb.Point:
+		line([]orb.Point{v})
+	case orb.MultiPoint:
+		for _, p := range v {
+			line([]orb.Point{p})
+		}
+	case orb.LineString:
+		line(v)
+	case orb.MultiLineString:
+		for _, l := range v {
+			line(l)
+		}
+	case orb.Polygon:
+		for _, r := range v {
+			line(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range v {
+			for _, r := range p {
+				line(r)
+			}
+		}
+	case orb.Collection:
+		for _, m := range v {
+			out = segmentsIn(m, b, out)
+		}
+	}
+	return out
+}
+
 // touchM is the frame distance below which two geometries are taken to
 // touch (a micrometre).
 const touchM = 1e-6
@@ -173,7 +217,15 @@ func within(q *prepared.Geometry, g orb.Geometry, d float64, buf []seg) (bool, [
 		// lies inside g (then they meet) or they are farther apart than d.
 		return partInside(q.Geometry(), g), buf
 	}
-	buf = segments(g, buf[:0])
+	// Only the feature's segments within d of those query segments matter.
+	nb := orb.Bound{Min: near[0].a, Max: near[0].a}
+	for _, s := range near {
+		nb = nb.Extend(s.a).Extend(s.b)
+	}
+	buf = segmentsIn(g, padMetres(nb, d), buf[:0])
+	if len(buf) == 0 {
+		return partInside(g, q.Geometry()) || partInside(q.Geometry(), g), buf
+	}
 	c := reach.Center()
 	fr := newFrame(c[0], c[1])
 	pa, pb, dist := closest(fr, buf, near)

@@ -62,9 +62,10 @@ func Identify(ctx context.Context, snap *spatial.Snapshot, cat *layers.Catalog, 
 	return out, nil
 }
 
-// pointInPolygons tests a point against a polygonal feature without GEOS:
-// sure is false when the point lies within a hair of the feature's boundary
-// (or the feature is not polygonal), and GEOS must decide.
+// pointInPolygons tests a point against a polygonal feature without GEOS,
+// in one pass over its rings (even-odd): sure is false when the point lies
+// within a hair of the feature's boundary (or the feature is not
+// polygonal), and GEOS must decide.
 func pointInPolygons(g orb.Geometry, pt orb.Point) (in, sure bool) {
 	var mp orb.MultiPolygon
 	switch v := g.(type) {
@@ -78,20 +79,34 @@ func pointInPolygons(g orb.Geometry, pt orb.Point) (in, sure bool) {
 	const hair = 1e-9 // degrees, as in spatial/prepared
 	box := orb.Bound{Min: pt, Max: pt}.Pad(hair)
 	for _, p := range mp {
-		if !p.Bound().Intersects(box) {
-			continue
-		}
-		for _, r := range p {
-			for i := 1; i < len(r); i++ {
-				a, b := r[i-1], r[i]
-				if max(a[0], b[0]) < box.Min[0] || min(a[0], b[0]) > box.Max[0] || max(a[1], b[1]) < box.Min[1] || min(a[1], b[1]) > box.Max[1] {
-					continue
+		inside := false
+		for k, r := range p {
+			odd := false
+			for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+				a, c := r[i], r[j]
+				if (a[1] > pt[1]) != (c[1] > pt[1]) && pt[0] < (c[0]-a[0])*(pt[1]-a[1])/(c[1]-a[1])+a[0] {
+					odd = !odd
 				}
-				if prepared.SegmentMeetsBox(a, b, box) {
+				if max(a[0], c[0]) >= box.Min[0] && min(a[0], c[0]) <= box.Max[0] && max(a[1], c[1]) >= box.Min[1] && min(a[1], c[1]) <= box.Max[1] &&
+					prepared.SegmentMeetsBox(a, c, box) {
 					return false, false
 				}
 			}
+			if k == 0 {
+				if !odd {
+					break // outside the exterior, so away from the holes too
+				}
+				inside = true
+			} else if odd {
+				inside = false // in a hole, away from its edges
+				break
+			}
+		}
+		if inside {
+			// Away from this polygon's boundary; the others of a valid
+			// multipolygon cannot come near a point inside it.
+			return true, true
 		}
 	}
-	return prepared.PolygonsContain(mp, pt), true
+	return false, true
 }
