@@ -114,3 +114,17 @@ func BenchmarkOverlay(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOverlayEngine is the overlay of 1 km² sites against dltb alone,
+// without PostGIS beside it: the quick loop for profiling.
+func BenchmarkOverlayEngine(b *testing.B) {
+	d := demotest.Load(b, 1, benchScale(b))
+	sites := benchSites(d, 1e6, 500, 2)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := Overlay(ctx, d.Index.Snapshot(), d.Catalog, sites[i%len(sites)], Options{Layers: []string{"dltb"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -173,23 +173,21 @@ func (s *Site) share(ctx context.Context, f *layers.Feature, keepGeom, keepPiece
 	if err != nil {
 		return sh, false, err
 	}
-	prep := s.Prepared()
-	meets, covered := false, false
-	_, err = prepared.Call("predicate", func() *geos.Geom {
-		if meets = prep.Intersects(fg); meets {
-			covered = prep.Covers(fg)
+	if _, point := f.Geometry.(orb.Point); point {
+		if ok, err := s.Intersects(f.Geometry); err != nil || !ok {
+			return sh, false, err
 		}
-		return fg
-	})
-	if err != nil || !meets {
-		return sh, false, err
-	}
-	if _, point := f.Geometry.(orb.Point); covered || point {
 		return s.whole(f, keepGeom, keepPiece)
 	}
+	// No predicate first: for a feature the boundary passes by, a prepared
+	// Covers costs about what the intersection does, and the intersection
+	// of a feature the site covers is the feature.
 	x, err := prepared.Call("intersection", func() *geos.Geom { return fg.Intersection(s.GEOS()) })
 	if err != nil {
 		return sh, false, err
+	}
+	if x.IsEmpty() {
+		return sh, false, nil
 	}
 	og, err := prepared.FromGEOS(x)
 	if err != nil {
