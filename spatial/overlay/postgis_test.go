@@ -104,7 +104,9 @@ func TestOverlayAgainstPostGIS(t *testing.T) {
 					continue
 				}
 				delete(want, fs.ID)
-				if r := rel(fs.M2, w); r > 1e-5 && math.Abs(fs.M2-w) > 1e-4 {
+				// Slivers of a few m² are held to Karney's absolute noise
+				// (about 1e-4 m², see spatial/area) rather than 0.001 %.
+				if r := rel(fs.M2, w); r > 1e-5 && math.Abs(fs.M2-w) > 2e-4 {
 					t.Errorf("%s feature %d: %.6f m², PostGIS %.6f (%.2g)", name, fs.ID, fs.M2, w, r)
 				} else if w > 1 {
 					worstFeature = max(worstFeature, r)
