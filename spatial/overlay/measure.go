@@ -39,6 +39,9 @@ type Site struct {
 	*prepared.Geometry
 	// M2 is the site's own ellipsoidal area.
 	M2 float64
+
+	plane   area.Plane // where clipArea sums
+	scratch []float64
 }
 
 // NewSite prepares a site in GEOS context c. The site must be valid (OGC):
@@ -59,7 +62,7 @@ func NewSite(c *geos.Context, g orb.MultiPolygon) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{Geometry: p, M2: m2}, nil
+	return &Site{Geometry: p, M2: m2, plane: area.NewPlane(g[0][0][0])}, nil
 }
 
 // Share is what one feature shares with a site.
@@ -163,7 +166,8 @@ func Measure(ctx context.Context, s *Site, feats []*layers.Feature, opts Measure
 // share measures one feature. ok is false when it shares nothing.
 func (s *Site) share(ctx context.Context, f *layers.Feature, keepGeom, keepPiece bool) (sh Share, ok bool, err error) {
 	sh.Feature = f
-	switch s.Place(f.Bound()) {
+	fb := f.Bound()
+	switch s.Place(fb) {
 	case prepared.Outside:
 		return sh, false, nil
 	case prepared.Inside:
@@ -171,6 +175,12 @@ func (s *Site) share(ctx context.Context, f *layers.Feature, keepGeom, keepPiece
 	}
 	if err := ctx.Err(); err != nil {
 		return sh, false, err
+	}
+	if mp, ok := f.Geometry.(orb.MultiPolygon); ok && !keepGeom && !keepPiece {
+		if m2, ok := s.clipArea(mp, fb); ok {
+			sh.M2 = m2
+			return sh, m2 > 0, nil
+		}
 	}
 	fg, err := s.ToGEOS(f.Geometry)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/onemap/onemap/internal/randsite"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/area"
+	"github.com/onemap/onemap/spatial/prepared"
 )
 
 // testScale keeps the package quick: three counties, about 3,000 parcels.
@@ -278,4 +279,44 @@ func TestBadInput(t *testing.T) {
 	if _, err := Overlay(cctx, snap, d.Catalog, good, Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
+}
+
+// TestClipAreaAgreesWithGEOS checks the intersection areas found without
+// GEOS against the area of GEOS's intersection, for the parcels the
+// boundary of random sites passes by, and checks that sites sharing
+// vertices with parcels (the planted ones) are left to GEOS.
+func TestClipAreaAgreesWithGEOS(t *testing.T) {
+	d := demotest.Load(t, 1, testScale)
+	c := geos.NewContext()
+	sites := randomSites(d, 10, 6)
+	for _, st := range d.Manifest.Sites[:8] {
+		sites = append(sites, siteGeometry(st))
+	}
+	clipped, left := 0, 0
+	for si, g := range sites {
+		s, err := NewSite(c, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sg := mustGEOS(t, c, g)
+		for _, f := range Candidates(d.Index.Snapshot(), "dltb", s.Bound()) {
+			if s.Place(f.Bound()) != prepared.Near {
+				continue
+			}
+			m2, ok := s.clipArea(f.Geometry.(orb.MultiPolygon), f.Bound())
+			if !ok {
+				left++
+				continue
+			}
+			clipped++
+			want := area.Fast(fromGEOS(t, mustGEOS(t, c, f.Geometry).Intersection(sg)))
+			if math.Abs(m2-want) > 1e-7+1e-10*want {
+				t.Errorf("site %d parcel %d: %.8f m², GEOS %.8f", si, f.ID, m2, want)
+			}
+		}
+	}
+	if clipped < 200 || left < 20 {
+		t.Errorf("%d parcels clipped, %d left to GEOS: both paths need exercise", clipped, left)
+	}
+	t.Logf("%d clipped, %d left to GEOS", clipped, left)
 }

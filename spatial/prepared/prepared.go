@@ -48,7 +48,12 @@ func (p Placement) String() string {
 // of the even-odd test.
 const margin = 1e-9
 
-type segment struct{ a, b orb.Point }
+// segment is one boundary segment; side is +1 when the polygon's interior
+// lies to its left, −1 to its right, 0 for lines and points.
+type segment struct {
+	a, b orb.Point
+	side int8
+}
 
 // Geometry is a geometry prepared for repeated tests. It belongs to the GEOS
 // context it was made with: use it on that context's goroutine only.
@@ -81,7 +86,7 @@ func New(c *geos.Context, g orb.Geometry) (*Geometry, error) {
 	}
 	p.addSegments(g)
 	for i, s := range p.segs {
-		b := orb.MultiPoint{s.a, s.b}.Bound()
+		b := orb.Bound{Min: s.a, Max: s.a}.Extend(s.b)
 		p.edges.Insert(b.Min, b.Max, int32(i))
 	}
 	gg, err := topology.ToGEOS(c, g)
@@ -112,36 +117,37 @@ func isEmpty(g orb.Geometry) bool {
 }
 
 func (p *Geometry) addSegments(g orb.Geometry) {
-	line := func(ls []orb.Point) {
+	line := func(ls []orb.Point, side int8) {
 		if len(ls) == 1 {
-			p.segs = append(p.segs, segment{ls[0], ls[0]})
+			p.segs = append(p.segs, segment{ls[0], ls[0], 0})
 		}
 		for i := 1; i < len(ls); i++ {
-			p.segs = append(p.segs, segment{ls[i-1], ls[i]})
+			p.segs = append(p.segs, segment{ls[i-1], ls[i], side})
+		}
+	}
+	polygon := func(pl orb.Polygon) {
+		for k, r := range pl {
+			line(r, RingSide(r, k == 0))
 		}
 	}
 	switch v := g.(type) {
 	case orb.Point:
-		line([]orb.Point{v})
+		line([]orb.Point{v}, 0)
 	case orb.MultiPoint:
 		for _, pt := range v {
-			line([]orb.Point{pt})
+			line([]orb.Point{pt}, 0)
 		}
 	case orb.LineString:
-		line(v)
+		line(v, 0)
 	case orb.MultiLineString:
 		for _, l := range v {
-			line(l)
+			line(l, 0)
 		}
 	case orb.Polygon:
-		for _, r := range v {
-			line(r)
-		}
+		polygon(v)
 	case orb.MultiPolygon:
 		for _, pl := range v {
-			for _, r := range pl {
-				line(r)
-			}
+			polygon(pl)
 		}
 	case orb.Collection:
 		for _, m := range v {
@@ -150,6 +156,20 @@ func (p *Geometry) addSegments(g orb.Geometry) {
 	case orb.Bound:
 		p.addSegments(v.ToPolygon())
 	}
+}
+
+// RingSide is +1 when a polygon's interior lies to the left of the ring's
+// edges (an exterior ring turning counter-clockwise, a hole clockwise) and
+// −1 otherwise, orientation taken in the lon/lat plane.
+func RingSide(r orb.Ring, exterior bool) int8 {
+	var s float64
+	for i := 1; i < len(r); i++ {
+		s += (r[i-1][0]-r[0][0])*(r[i][1]-r[0][1]) - (r[i][0]-r[0][0])*(r[i-1][1]-r[0][1])
+	}
+	if (s > 0) == exterior {
+		return 1
+	}
+	return -1
 }
 
 // Geometry returns the geometry as given.
@@ -208,17 +228,42 @@ func (p *Geometry) Segments(b orb.Bound, fn func(a, b orb.Point) bool) {
 	})
 }
 
+// Edges calls fn for each boundary segment that meets box b with the side
+// of the interior (+1 left, −1 right; 0 for lines and points), until fn
+// returns false.
+func (p *Geometry) Edges(b orb.Bound, fn func(a, c orb.Point, side int8) bool) {
+	p.edges.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
+		s := p.segs[i]
+		if !SegmentMeetsBox(s.a, s.b, b) {
+			return true
+		}
+		return fn(s.a, s.b, s.side)
+	})
+}
+
 // ContainsPoint is the even-odd test of a point against a polygonal
-// geometry (false for other geometries). Points on the boundary may go
-// either way: callers that care test NearBoundary first.
+// geometry (false for other geometries), casting a ray east through the
+// R-tree of segments. Points on the boundary may go either way: callers
+// that care test NearBoundary first.
 func (p *Geometry) ContainsPoint(pt orb.Point) bool {
-	return p.polygons != nil && PolygonsContain(p.polygons, pt)
+	if p.polygons == nil || !p.bound.Contains(pt) {
+		return false
+	}
+	in := false
+	p.edges.Search(pt, orb.Point{p.bound.Max[0], pt[1]}, func(_, _ [2]float64, i int32) bool {
+		a, c := p.segs[i].a, p.segs[i].b
+		if (a[1] > pt[1]) != (c[1] > pt[1]) && pt[0] < (c[0]-a[0])*(pt[1]-a[1])/(c[1]-a[1])+a[0] {
+			in = !in
+		}
+		return true
+	})
+	return in
 }
 
 // SegmentMeetsBox clips segment ab to the box (Liang–Barsky). Its rounding
 // errors are far below the margin boxes are padded with here.
 func SegmentMeetsBox(a, b orb.Point, box orb.Bound) bool {
-	s := segment{a, b}
+	s := segment{a: a, b: b}
 	t0, t1 := 0.0, 1.0
 	d := [2]float64{s.b[0] - s.a[0], s.b[1] - s.a[1]}
 	for k := 0; k < 2; k++ {

@@ -103,6 +103,11 @@ func TestPlaceAgreesWithGEOS(t *testing.T) {
 				t.Fatalf("%v placed outside but GEOS says they meet", g)
 			}
 		}
+		if pt, ok := g.(orb.Point); ok && pl != Near {
+			if got := p.ContainsPoint(pt); got != sg.Contains(fg) {
+				t.Fatalf("%v: ContainsPoint %v, GEOS %v", pt, got, !got)
+			}
+		}
 		in, err := p.Intersects(g)
 		if err != nil {
 			t.Fatal(err)
@@ -145,5 +150,13 @@ func TestEmptyRefused(t *testing.T) {
 		if _, err := New(c, g); err == nil {
 			t.Errorf("%#v prepared", g)
 		}
+	}
+}
+
+func TestRingSide(t *testing.T) {
+	ccw := orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}
+	cw := orb.Ring{{0, 0}, {0, 1}, {1, 1}, {1, 0}, {0, 0}}
+	if RingSide(ccw, true) != 1 || RingSide(cw, true) != -1 || RingSide(cw, false) != 1 || RingSide(ccw, false) != -1 {
+		t.Error("interior side of rings")
 	}
 }
