@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/twpayne/go-geos"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
-	"github.com/onemap/onemap/spatial/topology"
 )
 
 // Compliance review (合规审查): does a proposed site take land a control
@@ -119,11 +117,7 @@ func Compliance(ctx context.Context, snap *spatial.Snapshot, cat *layers.Catalog
 		}
 	}
 	var rep *ComplianceReport
-	err := topology.WithContext(func(c *geos.Context) error {
-		s, err := NewSite(c, site)
-		if err != nil {
-			return err
-		}
+	err := WithSite(site, func(s *Site) error {
 		rep = &ComplianceReport{Pass: true, Area: AmountOf(s.M2), AsOf: opts.AsOf, Controls: make([]ControlResult, 0, len(Controls))}
 		for _, ct := range Controls {
 			r, err := review(ctx, snap, cat.Layer(ct.Layer), s, ct, opts)

@@ -65,6 +65,22 @@ func NewSite(c *geos.Context, g orb.MultiPolygon) (*Site, error) {
 	return &Site{Geometry: p, M2: m2, plane: area.NewPlane(g[0][0][0])}, nil
 }
 
+// WithSite prepares g as a site in a GEOS context of its own and runs fn
+// with it; the site must not outlive fn. This is the entry point for
+// analyses built on Measure, e.g. for a change patch P and a layer X:
+// covered(X) = UnionM2 / M2, area(P ∩ ∪X) = UnionM2, area(P \ ∪X) =
+// OutsideM2; an area such as ((P ∩ F) \ ∪A) is OutsideM2 of the site made
+// from the pieces of F's Measure (Share.Geometry).
+func WithSite(g orb.MultiPolygon, fn func(*Site) error) error {
+	return topology.WithContext(func(c *geos.Context) error {
+		s, err := NewSite(c, g)
+		if err != nil {
+			return err
+		}
+		return fn(s)
+	})
+}
+
 // Share is what one feature shares with a site.
 type Share struct {
 	Feature *layers.Feature
@@ -72,7 +88,10 @@ type Share struct {
 	M2 float64
 	// LengthM is the length of the feature inside the site (lines).
 	LengthM float64
-	// Whole says the feature lies wholly in the site (for points: in or on it).
+	// Whole says the feature lies in the site's interior, away from its
+	// boundary, and counts with its own area (for points: in or on the
+	// site). A feature inside that touches the boundary is measured by
+	// intersection and says false; its area is the same.
 	Whole bool
 	// Geometry is site ∩ feature, kept when MeasureOptions.Geometries is set.
 	Geometry orb.Geometry
@@ -182,15 +201,15 @@ func (s *Site) share(ctx context.Context, f *layers.Feature, keepGeom, keepPiece
 			return sh, m2 > 0, nil
 		}
 	}
-	fg, err := s.ToGEOS(f.Geometry)
-	if err != nil {
-		return sh, false, err
-	}
 	if _, point := f.Geometry.(orb.Point); point {
 		if ok, err := s.Intersects(f.Geometry); err != nil || !ok {
 			return sh, false, err
 		}
 		return s.whole(f, keepGeom, keepPiece)
+	}
+	fg, err := s.ToGEOS(f.Geometry)
+	if err != nil {
+		return sh, false, err
 	}
 	// No predicate first: for a feature the boundary passes by, a prepared
 	// Covers costs about what the intersection does, and the intersection

@@ -12,12 +12,10 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/twpayne/go-geos"
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/area"
-	"github.com/onemap/onemap/spatial/topology"
 )
 
 // ErrUnknownLayer is returned (wrapped, naming the layer) for a layer the
@@ -96,7 +94,7 @@ type Group struct {
 type FeatureShare struct {
 	ID int64 `json:"id"`
 	Measures
-	Whole      bool              `json:"whole"` // lies wholly in the site
+	Whole      bool              `json:"whole"` // in the site's interior (see Share.Whole)
 	Properties Properties        `json:"properties"`
 	Geometry   *geojson.Geometry `json:"geometry,omitempty"`
 	Feature    *layers.Feature   `json:"-"`
@@ -124,11 +122,7 @@ func Overlay(ctx context.Context, snap *spatial.Snapshot, cat *layers.Catalog, s
 		return nil, err
 	}
 	var rep *Report
-	err = topology.WithContext(func(c *geos.Context) error {
-		s, err := NewSite(c, site)
-		if err != nil {
-			return err
-		}
+	err = WithSite(site, func(s *Site) error {
 		rep = &Report{Area: AmountOf(s.M2), Layers: make([]LayerReport, 0, len(ls))}
 		for _, l := range ls {
 			cv, err := Measure(ctx, s, Candidates(snap, l.ID, s.Bound()), MeasureOptions{Geometries: opts.Geometries})
