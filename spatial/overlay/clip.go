@@ -33,6 +33,9 @@ const clipMargin = 1e-9
 // clipArea returns area(F ∩ S) in m² for a polygonal feature; ok is false
 // when a degenerate configuration needs GEOS.
 func (s *Site) clipArea(mp orb.MultiPolygon, fb orb.Bound) (m2 float64, ok bool) {
+	if s.longEdges {
+		return 0, false
+	}
 	pl := s.plane
 	var sum float64
 	ts := s.scratch[:0]
@@ -48,6 +51,9 @@ func (s *Site) clipArea(mp orb.MultiPolygon, fb orb.Bound) (m2 float64, ok bool)
 			pa := pl.Point(r[0])
 			for i := 1; i < len(r); i++ {
 				a, b := r[i-1], r[i]
+				if long(a, b) {
+					return 0, false
+				}
 				ts = ts[:0]
 				ok := true
 				box := orb.Bound{Min: a, Max: a}.Extend(b).Pad(clipMargin)
@@ -168,4 +174,25 @@ func nearSegment(p, a, b orb.Point) bool {
 		t = max(0, min(1, ((p[0]-a[0])*dx+(p[1]-a[1])*dy)/l2))
 	}
 	return math.Hypot(p[0]-a[0]-t*dx, p[1]-a[1]-t*dy) < clipMargin
+}
+
+// long says whether an edge is too long for area.Plane's edge terms (see
+// area.MaxFastEdgeDegrees).
+func long(a, b orb.Point) bool {
+	return math.Abs(b[0]-a[0]) > area.MaxFastEdgeDegrees || math.Abs(b[1]-a[1]) > area.MaxFastEdgeDegrees
+}
+
+// hasLongEdge says whether some edge of the polygons is too long for
+// area.Plane's edge terms.
+func hasLongEdge(mp orb.MultiPolygon) bool {
+	for _, p := range mp {
+		for _, r := range p {
+			for i := 1; i < len(r); i++ {
+				if long(r[i-1], r[i]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -40,8 +40,9 @@ type Site struct {
 	// M2 is the site's own ellipsoidal area.
 	M2 float64
 
-	plane   area.Plane // where clipArea sums
-	scratch []float64
+	plane     area.Plane // where clipArea sums
+	longEdges bool       // an edge too long for clipArea: GEOS measures
+	scratch   []float64
 }
 
 // NewSite prepares a site in GEOS context c. The site must be valid (OGC):
@@ -62,7 +63,7 @@ func NewSite(c *geos.Context, g orb.MultiPolygon) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Site{Geometry: p, M2: m2, plane: area.NewPlane(g[0][0][0])}, nil
+	return &Site{Geometry: p, M2: m2, plane: area.NewPlane(g[0][0][0]), longEdges: hasLongEdge(g)}, nil
 }
 
 // WithSite prepares g as a site in a GEOS context of its own and runs fn

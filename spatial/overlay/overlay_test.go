@@ -320,3 +320,34 @@ func TestClipAreaAgreesWithGEOS(t *testing.T) {
 	}
 	t.Logf("%d clipped, %d left to GEOS", clipped, left)
 }
+
+// TestLongEdgesGoToGEOS: edges longer than area.Plane measures well (a
+// site's or a feature's) send the cut features to GEOS, whose pieces
+// area.Fast hands to Karney.
+func TestLongEdgesGoToGEOS(t *testing.T) {
+	d := demotest.Load(t, 1, testScale)
+	b := d.Manifest.Bounds
+	mid := (b[1] + b[3]) / 2
+	long := orb.MultiPolygon{{{{b[0] - 0.1, mid}, {b[2] + 0.1, mid}, {b[2] + 0.1, mid + 0.002}, {b[0] - 0.1, mid + 0.002}, {b[0] - 0.1, mid}}}}
+	c := geos.NewContext()
+	s, err := NewSite(c, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := d.Features["dltb"][0]
+	if _, ok := s.clipArea(f.Geometry.(orb.MultiPolygon), f.Bound()); ok {
+		t.Error("a site with a 0.2° edge was clipped without GEOS")
+	}
+	rep, err := Overlay(context.Background(), d.Index.Snapshot(), d.Catalog, long, Options{Layers: []string{"dltb"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg := mustGEOS(t, c, long)
+	var want float64
+	for _, f := range d.Features["dltb"] {
+		want += area.Geodesic(fromGEOS(t, mustGEOS(t, c, f.Geometry).Intersection(sg)))
+	}
+	if !near(rep.Layers[0].Total.M2, want, 1e-9) || want == 0 {
+		t.Errorf("long strip: parcels %.4f m², GEOS and Karney %.4f", rep.Layers[0].Total.M2, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,27 +16,32 @@ import (
 	"github.com/onemap/onemap/layers"
 )
 
-// pgIDs runs a query returning feature ids (and optionally distances).
-func pgIDs(t *testing.T, pool *pgxpool.Pool, sql string, args ...any) map[int64]float64 {
+// pgMatches runs one query over every layer table: the SQL of each layer
+// (with {t} for its table) joined by UNION ALL, each row the layer, the
+// feature id and a distance; it returns, per layer, id → distance.
+func pgMatches(t *testing.T, pool *pgxpool.Pool, ls []*layers.Layer, perLayer string, args ...any) map[string]map[int64]float64 {
 	t.Helper()
-	rows, err := pool.Query(context.Background(), sql, args...)
+	var parts []string
+	for _, l := range ls {
+		parts = append(parts, "(SELECT '"+l.ID+"'::text, "+strings.ReplaceAll(perLayer, "{t}", l.Table())+")")
+	}
+	rows, err := pool.Query(context.Background(), strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
+		t.Fatalf("%s: %v", perLayer, err)
 	}
 	defer rows.Close()
-	out := map[int64]float64{}
+	out := map[string]map[int64]float64{}
+	for _, l := range ls {
+		out[l.ID] = map[int64]float64{}
+	}
 	for rows.Next() {
+		var layer string
 		var id int64
 		var dist float64
-		if len(rows.FieldDescriptions()) == 2 {
-			err = rows.Scan(&id, &dist)
-		} else {
-			err = rows.Scan(&id)
-		}
-		if err != nil {
+		if err := rows.Scan(&layer, &id, &dist); err != nil {
 			t.Fatal(err)
 		}
-		out[id] = dist
+		out[layer][id] = dist
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -67,21 +73,22 @@ func TestQueryAgainstPostGIS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var all map[string]map[int64]float64
+			switch rel {
+			case Intersects:
+				all = pgMatches(t, pool, d.Catalog.Layers, `fid, 0::float8 FROM {t} WHERE ST_Intersects(geom, ST_GeomFromWKB($1, 4490))`, gw)
+			case Within:
+				all = pgMatches(t, pool, d.Catalog.Layers, `fid, 0::float8 FROM {t} WHERE ST_Within(geom, ST_GeomFromWKB($1, 4490))`, gw)
+			case DWithin:
+				all = pgMatches(t, pool, d.Catalog.Layers, `fid, ST_Distance(geom::geography, ST_GeomFromWKB($1, 4490)::geography)
+					FROM {t} WHERE ST_DWithin(geom::geography, ST_GeomFromWKB($1, 4490)::geography, $2)`, gw, dist*1.002)
+			}
 			for li, l := range d.Catalog.Layers {
 				got := map[int64]bool{}
 				for _, f := range res[li].Features {
 					got[f.ID] = true
 				}
-				var want map[int64]float64
-				switch rel {
-				case Intersects:
-					want = pgIDs(t, pool, `SELECT fid FROM `+l.Table()+` WHERE ST_Intersects(geom, ST_GeomFromWKB($1, 4490))`, gw)
-				case Within:
-					want = pgIDs(t, pool, `SELECT fid FROM `+l.Table()+` WHERE ST_Within(geom, ST_GeomFromWKB($1, 4490))`, gw)
-				case DWithin:
-					want = pgIDs(t, pool, `WITH q AS (SELECT ST_GeomFromWKB($1, 4490)::geography AS g)
-						SELECT fid, ST_Distance(geom::geography, q.g) FROM `+l.Table()+`, q WHERE ST_DWithin(geom::geography, q.g, $2)`, gw, dist*1.002)
-				}
+				want := all[l.ID]
 				name := fmt.Sprintf("geometry %d (%s) %s %s", gi, g.GeoJSONType(), rel, l.ID)
 				for id, pd := range want {
 					if rel == DWithin {
@@ -144,14 +151,21 @@ func TestIdentifyAgainstPostGIS(t *testing.T) {
 			}
 		}
 		pw, _ := wkb.Marshal(pt)
+		var polys, others []*layers.Layer
 		for _, l := range d.Catalog.Layers {
-			var want map[int64]float64
 			if l.Geometry == layers.Polygon {
-				want = pgIDs(t, pool, `SELECT fid FROM `+l.Table()+` WHERE ST_Intersects(geom, ST_GeomFromWKB($1, 4490))`, pw)
+				polys = append(polys, l)
 			} else {
-				want = pgIDs(t, pool, `WITH q AS (SELECT ST_GeomFromWKB($1, 4490)::geography AS g)
-					SELECT fid, ST_Distance(geom::geography, q.g) FROM `+l.Table()+`, q WHERE ST_DWithin(geom::geography, q.g, $2)`, pw, tol*1.002)
+				others = append(others, l)
 			}
+		}
+		all := pgMatches(t, pool, polys, `fid, 0::float8 FROM {t} WHERE ST_Intersects(geom, ST_GeomFromWKB($1, 4490))`, pw)
+		for k, v := range pgMatches(t, pool, others, `fid, ST_Distance(geom::geography, ST_GeomFromWKB($1, 4490)::geography)
+			FROM {t} WHERE ST_DWithin(geom::geography, ST_GeomFromWKB($1, 4490)::geography, $2)`, pw, tol*1.002) {
+			all[k] = v
+		}
+		for _, l := range d.Catalog.Layers {
+			want := all[l.ID]
 			for id, pd := range want {
 				if l.Geometry != layers.Polygon && tol > 0 && math.Abs(pd-tol) <= 0.001*tol {
 					delete(got[l.ID], id)

@@ -21,6 +21,25 @@ import (
 
 const testScale = 3000
 
+// featureGEOS converts features to GEOS once per test and context.
+type featureGEOS struct {
+	c    *geos.Context
+	seen map[*layers.Feature]*geos.Geom
+}
+
+func newFeatureGEOS() *featureGEOS {
+	return &featureGEOS{c: geos.NewContext(), seen: map[*layers.Feature]*geos.Geom{}}
+}
+
+func (fg *featureGEOS) of(t testing.TB, f *layers.Feature) *geos.Geom {
+	g, ok := fg.seen[f]
+	if !ok {
+		g = mustGEOS(t, fg.c, f.Geometry)
+		fg.seen[f] = g
+	}
+	return g
+}
+
 func mustGEOS(t testing.TB, c *geos.Context, g orb.Geometry) *geos.Geom {
 	t.Helper()
 	b, err := wkb.Marshal(g)
@@ -71,7 +90,8 @@ func ids(fs []*layers.Feature) []int64 {
 // against plain GEOS predicates (no R-tree, no preparation, no shortcut).
 func TestIntersectsAndWithinAgreeWithGEOS(t *testing.T) {
 	d := demotest.Load(t, 1, testScale)
-	c := geos.NewContext()
+	fgs := newFeatureGEOS()
+	c := fgs.c
 	matched := map[Relation]int{}
 	for gi, g := range randomGeometries(d, 15, 1) {
 		qg := mustGEOS(t, c, g)
@@ -83,7 +103,7 @@ func TestIntersectsAndWithinAgreeWithGEOS(t *testing.T) {
 			for li, l := range d.Catalog.Layers {
 				var want []int64
 				for _, f := range d.Features[l.ID] {
-					fg := mustGEOS(t, c, f.Geometry)
+					fg := fgs.of(t, f)
 					if (rel == Intersects && fg.Intersects(qg)) || (rel == Within && fg.Within(qg)) {
 						want = append(want, f.ID)
 					}
@@ -178,10 +198,11 @@ func pointSegGeodesic(p orb.Point, s seg) float64 {
 // is far smaller than the 0.1 % PostGIS is held to).
 func TestDWithinAgreesWithReference(t *testing.T) {
 	d := demotest.Load(t, 1, testScale)
-	c := geos.NewContext()
+	fgs := newFeatureGEOS()
+	c := fgs.c
 	rng := rand.New(rand.NewPCG(3, 4))
 	counts := map[string]int{}
-	for gi, g := range randomGeometries(d, 12, 2) {
+	for gi, g := range randomGeometries(d, 9, 2) {
 		dist := math.Pow(10, rng.Float64()*3.5) // 1 m to 3 km
 		res, err := Query(context.Background(), d.Index.Snapshot(), d.Catalog, Request{Geometry: g, Relation: DWithin, DistanceM: dist,
 			Layers: []string{"dltb", "jtlw", "jmd", "xzqjx", "ckq"}, Limit: math.MaxInt})
@@ -196,7 +217,7 @@ func TestDWithinAgreesWithReference(t *testing.T) {
 			}
 			for _, f := range d.Features[r.Layer] {
 				var ref float64
-				if !mustGEOS(t, c, f.Geometry).Intersects(qg) {
+				if !fgs.of(t, f).Intersects(qg) {
 					if f.Geometry.Bound().Pad(dist/50000).Intersects(g.Bound()) || got[f.ID] {
 						ref = refDistance(f.Geometry, g)
 					} else {
@@ -284,7 +305,8 @@ func TestPagingAndFilter(t *testing.T) {
 // points and lines within the tolerance against the reference distance.
 func TestIdentify(t *testing.T) {
 	d := demotest.Load(t, 1, testScale)
-	c := geos.NewContext()
+	fgs := newFeatureGEOS()
+	c := fgs.c
 	rng := rand.New(rand.NewPCG(9, 9))
 	b := d.Manifest.Bounds
 	var pts []orb.Point
@@ -315,7 +337,7 @@ func TestIdentify(t *testing.T) {
 			for _, f := range d.Features[l.ID] {
 				hit := false
 				if l.Geometry == layers.Polygon || tol == 0 {
-					hit = mustGEOS(t, c, f.Geometry).Intersects(pg)
+					hit = fgs.of(t, f).Intersects(pg)
 				} else if f.Geometry.Bound().Pad(0.01).Contains(pt) {
 					ref := refDistance(f.Geometry, pt)
 					if math.Abs(ref-tol) < 1e-6*tol {
