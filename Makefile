@@ -10,7 +10,7 @@ TESTTIMEOUT ?= 30m
 .PHONY: run test build deps deps-test bench lint clean
 
 run: deps build
-	./$(BIN) serve --addr $(ADDR) --data $(DATA) --demo --auth cmd/onemap/demo-auth.json
+	./$(BIN) serve --addr $(ADDR) --data $(DATA) --as-of 2025-12-31 --demo --auth cmd/onemap/demo-auth.json
 
 build:
 	$(GO) build -o $(BIN) ./cmd/onemap

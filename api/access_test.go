@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/planar"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/onemap/onemap/auth"
@@ -255,19 +257,61 @@ type matrixRoute struct {
 	check func(t *testing.T, r response, f *layers.Feature, in bool)
 }
 
+// listsFeature is the check of routes whose answer lists features: the
+// sample is there exactly when it lies in the caller's regions.
+func listsFeature(t *testing.T, r response, f *layers.Feature, in bool) {
+	t.Helper()
+	found := strings.Contains(string(r.body), fmt.Sprintf(`"id":%d,`, f.ID))
+	if found != in {
+		t.Errorf("feature %d in the answer: %v, in region: %v", f.ID, found, in)
+	}
+}
+
+// insidePoint is a point of the feature (for polygons, one inside).
+func insidePoint(f *layers.Feature) orb.Point {
+	switch g := f.Geometry.(type) {
+	case orb.Point:
+		return g
+	case orb.MultiPolygon:
+		b := g.Bound()
+		for i := 1; i < 64; i++ {
+			for j := 1; j < 64; j++ {
+				p := orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])*float64(i)/64, b.Min[1] + (b.Max[1]-b.Min[1])*float64(j)/64}
+				if planar.MultiPolygonContains(g, p) {
+					return p
+				}
+			}
+		}
+	}
+	return f.Geometry.Bound().Center()
+}
+
+// siteAround is a tiny square (about 1 m) around the feature's inside point.
+func siteAround(f *layers.Feature) string {
+	p := insidePoint(f)
+	return squareJSON(p[0]-5e-6, p[1]-5e-6, 1e-5)
+}
+
 // matrixRoutes are the endpoints of the matrix. A new route joins by
 // adding an entry here.
 var matrixRoutes = []matrixRoute{
-	{name: "list features", action: auth.Read, ok: []int{200},
+	{name: "identify", action: auth.Read, ok: []int{200}, check: listsFeature,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			p := insidePoint(f)
+			return matrixCall{"GET", fmt.Sprintf("/api/v1/identify?lon=%.9f&lat=%.9f&layers=%s&tolerance_m=1", p[0], p[1], l.ID), ""}
+		}},
+	{name: "query", action: auth.Analyse, ok: []int{200}, check: listsFeature,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			return matrixCall{"POST", "/api/v1/query", fmt.Sprintf(`{"geometry":%s,"layers":[%q]}`, siteAround(f), l.ID)}
+		}},
+	{name: "overlay", action: auth.Analyse, ok: []int{200}, check: listsFeature,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			return matrixCall{"POST", "/api/v1/analysis/overlay", fmt.Sprintf(`{"geometry":%s,"layers":[%q]}`, siteAround(f), l.ID)}
+		}},
+	{name: "list features", action: auth.Read, ok: []int{200}, check: listsFeature,
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			b := f.Geometry.Bound()
 			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features?bbox=%f,%f,%f,%f&limit=10000", l.ID, b.Min[0]-1e-6, b.Min[1]-1e-6, b.Max[0]+1e-6, b.Max[1]+1e-6), ""}
-		},
-		check: func(t *testing.T, r response, f *layers.Feature, in bool) {
-			found := strings.Contains(string(r.body), fmt.Sprintf(`"id":%d,`, f.ID))
-			if found != in {
-				t.Errorf("feature %d listed: %v, in region: %v", f.ID, found, in)
-			}
 		}},
 	{name: "get feature", action: auth.Read, ok: []int{200}, outside: 404,
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
@@ -332,7 +376,8 @@ func TestAccessMatrix(t *testing.T) {
 							call := rt.call(t, as, s.layer, f)
 							r := as.call(t, token, call.method, call.path, call.body)
 							allowed := want[actionColumn[rt.action]] == 'A'
-							regionBound := bound && (rt.action != auth.Read || s.layer.Access != layers.Public)
+							// Public layers are open to anyone: only changes to them are bound.
+							regionBound := bound && (rt.action == auth.Write || rt.action == auth.Check || s.layer.Access != layers.Public)
 							inRegion := !regionBound || side == "in"
 							switch {
 							case !allowed:
@@ -348,7 +393,7 @@ func TestAccessMatrix(t *testing.T) {
 								if !contains(rt.ok, r.status) {
 									t.Errorf("%s: %d, want %v: %s", name, r.status, rt.ok, r.body)
 								} else if rt.check != nil {
-									rt.check(t, r, f, inRegion)
+									t.Run(name, func(t *testing.T) { rt.check(t, r, f, inRegion) })
 								}
 							}
 						}

@@ -149,7 +149,7 @@ func (s *server) login(c *gin.Context) error {
 	if s.Auth == nil {
 		return &apiError{status: http.StatusNotFound, code: "no_logins", message: "logins are not enabled: the server runs without an auth file"}
 	}
-	body, err := s.readJSONBody(c, "application/json")
+	body, err := s.readBody(c, "application/json")
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,13 @@ package api
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/spatial/query"
 )
 
 // action is what a request does with a layer (auth.Read, auth.Write, …).
@@ -88,4 +90,58 @@ func (s *server) catalogLayer(id string) (*layers.Layer, error) {
 		return nil, notFound(fmt.Sprintf("no layer %q in the catalogue", id))
 	}
 	return l, nil
+}
+
+// regionMatches is regionMatch for each of the layers (only those filtered).
+func (s *server) regionMatches(c *gin.Context, ids []string, a action) map[string]func(*layers.Feature) bool {
+	var out map[string]func(*layers.Feature) bool
+	for _, id := range ids {
+		if l := s.Catalog.Layer(id); l != nil {
+			if m := s.regionMatch(c, l, a); m != nil {
+				if out == nil {
+					out = map[string]func(*layers.Feature) bool{}
+				}
+				out[id] = m
+			}
+		}
+	}
+	return out
+}
+
+// andFilters joins two per-layer filter maps: a feature passes where both
+// keep it.
+func andFilters(a, b map[string]func(*layers.Feature) bool) map[string]func(*layers.Feature) bool {
+	if len(b) == 0 {
+		return a
+	}
+	if a == nil {
+		return b
+	}
+	for id, fb := range b {
+		if fa := a[id]; fa != nil {
+			a[id] = func(f *layers.Feature) bool { return fb(f) && fa(f) }
+		} else {
+			a[id] = fb
+		}
+	}
+	return a
+}
+
+// keepInRegion drops from query results the features a region-bound caller
+// may not see (for answers computed without a filter, such as identify).
+func (s *server) keepInRegion(c *gin.Context, rs []query.Result, a action) []query.Result {
+	out := rs[:0]
+	for _, r := range rs {
+		l := s.Catalog.Layer(r.Layer)
+		if m := s.regionMatch(c, l, a); m != nil {
+			r.Features = slices.DeleteFunc(r.Features, func(f *layers.Feature) bool { return !m(f) })
+			r.NumberMatched -= r.NumberReturned - len(r.Features)
+			r.NumberReturned = len(r.Features)
+			if len(r.Features) == 0 {
+				continue // layers with nothing there are left out
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }

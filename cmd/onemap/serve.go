@@ -38,6 +38,8 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	demo := fs.Bool("demo", false, "DEMO ONLY: anonymous callers get the analyst, supervisor and editor rights on public and internal layers")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) licences must be valid on in compliance reviews and idle land is judged on (default: today; the demo data's is 2025-12-31)")
+	analysisTimeout := fs.Duration("analysis-timeout", 30*time.Second, "deadline of one query or analysis")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -81,6 +83,11 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies %q: %w", *proxies, err)
 	}
+	if *asOf != "" {
+		if d, err := time.Parse(time.DateOnly, *asOf); err != nil || d.Format(time.DateOnly) != *asOf {
+			return fmt.Errorf("--as-of %q must be a date YYYY-MM-DD", *asOf)
+		}
+	}
 	if *maxBody <= 0 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
 	}
@@ -101,6 +108,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		Log: log, Web: web.Files(), Ready: &ready,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
 		Auth: authn, Policy: auth.Policy{Demo: *demo}, SecureCookies: *tlsCert != "",
+		AsOf: *asOf, AnalysisTimeout: *analysisTimeout,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
