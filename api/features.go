@@ -63,6 +63,12 @@ func (s *server) listFeatures(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if bbox != nil {
+		if a := (bbox.Max[0] - bbox.Min[0]) * (bbox.Max[1] - bbox.Min[1]); a > s.MaxBBoxDeg2 {
+			return &apiError{status: http.StatusUnprocessableEntity, code: "over_limit",
+				message: fmt.Sprintf("the bbox spans %.0f square degrees, more than the limit of %g; page through smaller boxes", a, s.MaxBBoxDeg2)}
+		}
+	}
 	pg, err := s.parsePaging(c)
 	if err != nil {
 		return err

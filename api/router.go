@@ -10,14 +10,17 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/metrics"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
 	"github.com/onemap/onemap/spatial/region"
@@ -56,6 +59,22 @@ type Config struct {
 	// SecureCookies marks session cookies Secure (set when served over TLS
 	// or behind an https public URL).
 	SecureCookies bool
+	// Metrics is the registry /metrics serves; the api adds its request
+	// metrics to it. nil: a new one (index and runtime collectors added).
+	Metrics *prometheus.Registry
+	// RatePerSecond and RateBurst bound each caller (user, key, or client
+	// address when anonymous) with a token bucket; 0: no limit.
+	RatePerSecond float64
+	RateBurst     int
+	// MaxAnalyses is how many queries and analyses run at once (0: two per
+	// core); AnalysisQueueWait how long one waits for a slot (0: 2 s).
+	MaxAnalyses       int
+	AnalysisQueueWait time.Duration
+	// RequestTimeout bounds every data request (0: 60 s): 503 past it.
+	RequestTimeout time.Duration
+	// MaxBBoxDeg2 is the largest bbox of a feature listing, in square
+	// degrees (0: 400, a large province; larger: 422).
+	MaxBBoxDeg2 float64
 	// InputLimits bound analysis and query geometries (vertices, area);
 	// zero: inputgeom.DefaultLimits.
 	InputLimits inputgeom.Limits
@@ -68,7 +87,10 @@ type Config struct {
 
 type server struct {
 	Config
-	links linkRule
+	links    linkRule
+	rates    *rateLimiter
+	analyses chan struct{} // one token per running analysis
+	httpm    *httpMetrics
 }
 
 // New returns the HTTP handler with every route of onemap.
@@ -95,13 +117,33 @@ func New(cfg Config) http.Handler {
 	if cfg.TrustedProxies == nil {
 		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
+	if cfg.MaxAnalyses <= 0 {
+		cfg.MaxAnalyses = 2 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.AnalysisQueueWait <= 0 {
+		cfg.AnalysisQueueWait = 2 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = time.Minute
+	}
+	if cfg.MaxBBoxDeg2 <= 0 {
+		cfg.MaxBBoxDeg2 = 400
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewRegistry()
+		if err := metrics.RegisterIndex(cfg.Metrics, cfg.Index); err != nil {
+			panic(err) // a new registry holds nothing it could clash with
+		}
+	}
 	if cfg.Regions == nil {
 		cfg.Regions = region.New(cfg.Index)
 	}
 	if cfg.PublicURL != nil && cfg.PublicURL.Scheme == "https" {
 		cfg.SecureCookies = true
 	}
-	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
+	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies},
+		rates: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), analyses: make(chan struct{}, cfg.MaxAnalyses),
+		httpm: newHTTPMetrics(cfg.Metrics)}
 	return s.routes()
 }
 
@@ -112,7 +154,7 @@ func (s *server) routes() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // a JSON 404, never an HTML redirect
 	r.RedirectFixedPath = false
-	r.Use(s.recoverJSON, s.logRequests, s.checkQuery, s.authenticate)
+	r.Use(s.recoverJSON, s.measure, s.logRequests, s.securityHeaders, s.checkQuery, s.authenticate)
 	r.NoRoute(s.h(v1Errors, func(c *gin.Context) error {
 		p := c.Request.URL.Path
 		if len(p) > 1 && strings.HasSuffix(p, "/") {
@@ -126,13 +168,16 @@ func (s *server) routes() http.Handler {
 
 	get(r, "/healthz", s.h(v1Errors, s.healthz))
 	get(r, "/readyz", s.h(v1Errors, s.readyz))
+	get(r, "/metrics", s.metricsHandler())
+	get(r, "/debug/pprof/*profile", s.h(v1Errors, s.profile))
+	r.POST("/debug/pprof/*profile", s.h(v1Errors, s.profile)) // symbol lookups post
 
-	r.POST("/api/v1/login", s.h(v1Errors, s.login))
+	r.POST("/api/v1/login", s.limitRate, s.h(v1Errors, s.login))
 	r.POST("/api/v1/logout", s.h(v1Errors, s.logout))
 	get(r, "/api/v1/me", s.h(v1Errors, s.whoami))
 	r.DELETE("/api/v1/keys/:id", s.h(v1Errors, s.revokeKey))
 
-	v1 := r.Group("/api/v1", s.whenReady)
+	v1 := r.Group("/api/v1", s.whenReady, s.limitRate, s.deadline)
 	get(v1, "/layers", s.h(v1Errors, s.listLayers))
 	get(v1, "/layers/:layer", s.h(v1Errors, s.getLayer))
 	get(v1, "/layers/:layer/features", s.h(v1Errors, s.listFeatures))
@@ -142,11 +187,11 @@ func (s *server) routes() http.Handler {
 	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
 
 	get(v1, "/identify", s.h(v1Errors, s.identify))
-	v1.POST("/query", s.h(v1Errors, s.query))
-	v1.POST("/analysis/overlay", s.h(v1Errors, s.analyseOverlay))
-	v1.POST("/analysis/compliance", s.h(v1Errors, s.analyseCompliance))
+	v1.POST("/query", s.limitAnalyses, s.h(v1Errors, s.query))
+	v1.POST("/analysis/overlay", s.limitAnalyses, s.h(v1Errors, s.analyseOverlay))
+	v1.POST("/analysis/compliance", s.limitAnalyses, s.h(v1Errors, s.analyseCompliance))
 
-	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
+	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.limitRate, s.deadline, s.h(v1Errors, s.getTile))
 
 	if s.Web != nil {
 		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })

@@ -9,6 +9,8 @@
 set -euo pipefail
 mode=${1:-run}
 need=(libgeos-dev libproj-dev proj-data)
+# Go modules (fetched by go itself): golang-jwt/jwt/v5 v5.3.1, golang.org/x/time v0.14.0,
+# prometheus/client_golang v1.25.0 (auth, limits, metrics).
 if [ "$mode" = test ]; then
   need+=(gdal-bin proj-bin postgresql-15-postgis-3)
 fi

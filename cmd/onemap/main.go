@@ -21,6 +21,7 @@ Usage:
                   [--public-url URL] [--trusted-proxies CIDRs] [--max-body BYTES]
                   [--read-timeout 1m] [--write-timeout 2m] [--idle-timeout 2m]
                   [--auth FILE] [--demo] [--tls-cert FILE --tls-key FILE]
+                  [--rate-limit 200] [--rate-burst 400] [--max-analyses N] [--request-timeout 1m]
   onemap fixtures [--seed 1] [--scale 50000] --data FILE [--manifest FILE]
   onemap fixtures [--seed 1] [--scale 50000] --db URL [--manifest FILE]
   onemap import   --layer ID [--data FILE | --db URL] [--repair] [--catalog FILE] FILE.geojson

@@ -18,6 +18,7 @@ import (
 	"github.com/onemap/onemap/api"
 	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/metrics"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/web"
 )
@@ -38,6 +39,10 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	demo := fs.Bool("demo", false, "DEMO ONLY: anonymous callers get the analyst, supervisor and editor rights on public and internal layers")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
+	ratePerSecond := fs.Float64("rate-limit", 200, "requests per second each caller (user, key, or client address) may make; 0: no limit")
+	rateBurst := fs.Int("rate-burst", 400, "requests a caller may make at once before --rate-limit applies")
+	maxAnalyses := fs.Int("max-analyses", 0, "queries and analyses run at once (0: two per core); more wait briefly, then get 429")
+	requestTimeout := fs.Duration("request-timeout", time.Minute, "deadline of one data request (503 past it)")
 	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) licences must be valid on in compliance reviews and idle land is judged on (default: today; the demo data's is 2025-12-31)")
 	analysisTimeout := fs.Duration("analysis-timeout", 30*time.Second, "deadline of one query or analysis")
 	if err := parseFlags(fs, args); err != nil {
@@ -100,14 +105,22 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer store.Close()
+	reg := metrics.NewRegistry()
+	if store, err = metrics.Store(reg, store); err != nil {
+		return err
+	}
 
 	idx := spatial.NewIndex(cat)
+	if err := metrics.RegisterIndex(reg, idx); err != nil {
+		return err
+	}
 	var ready atomic.Bool
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
 		Log: log, Web: web.Files(), Ready: &ready,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
 		Auth: authn, Policy: auth.Policy{Demo: *demo}, SecureCookies: *tlsCert != "",
+		Metrics: reg, RatePerSecond: *ratePerSecond, RateBurst: *rateBurst, MaxAnalyses: *maxAnalyses, RequestTimeout: *requestTimeout,
 		AsOf: *asOf, AnalysisTimeout: *analysisTimeout,
 	})
 	ln, err := net.Listen("tcp", *addr)
@@ -150,7 +163,18 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	}
 	if follows {
 		go func() {
-			err := follower.Follow(ctx, head, func(c layers.Change) error { return idx.Apply(ctx, store, c) })
+			lag, err := metrics.RegisterFeedLag(reg, follower, head)
+			if err != nil {
+				log.Error("change feed metrics", "err", err)
+				return
+			}
+			err = follower.Follow(ctx, head, func(c layers.Change) error {
+				if err := idx.Apply(ctx, store, c); err != nil {
+					return err
+				}
+				lag.Applied(c.HistoryID)
+				return nil
+			})
 			if err != nil {
 				log.Error("change feed stopped", "err", err)
 			}
