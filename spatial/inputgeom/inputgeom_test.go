@@ -90,13 +90,13 @@ func TestBadInput(t *testing.T) {
 		target any
 		msg    string
 	}{
-		{"malformed JSON", Input{GeoJSON: json.RawMessage(`{"type":"Polygon",`)}, &syntax, "malformed JSON"},
-		{"point with one number", Input{GeoJSON: json.RawMessage(`{"type":"Point","coordinates":[117]}`)}, &syntax, "coordinates: a position has 2 or 3 numbers"},
-		{"position with one number", poly(`[[[117,30],[117.01],[117.01,30.01],[117,30]]]`), &syntax, "coordinates[0][1]: a position"},
+		{"malformed JSON", Input{GeoJSON: json.RawMessage(`{"type":"Polygon",`)}, &syntax, "JSON ends early"},
+		{"point with one number", Input{GeoJSON: json.RawMessage(`{"type":"Point","coordinates":[117]}`)}, &syntax, "the point has 1 numbers"},
+		{"position with one number", poly(`[[[117,30],[117.01],[117.01,30.01],[117,30]]]`), &syntax, "ring 0, vertex 1 has 1 numbers"},
 		{"wrong nesting", poly(`[[117,30],[117.01,30]]`), &syntax, "three levels"},
 		{"string coordinate", poly(`[[["117",30]]]`), &syntax, "found a string"},
 		{"huge JSON number", poly(`[[[1e999,30],[117.01,30],[117.01,30.01],[1e999,30]]]`), &syntax, "1e999 is out of range"},
-		{"missing coordinates", Input{GeoJSON: json.RawMessage(`{"type":"Polygon"}`)}, &syntax, "coordinates is missing"},
+		{"missing coordinates", Input{GeoJSON: json.RawMessage(`{"type":"Polygon"}`)}, &syntax, "has no coordinates"},
 		{"unknown type", Input{GeoJSON: json.RawMessage(`{"type":"Circle","coordinates":[1,2]}`)}, &syntax, `"Circle" is not`},
 		{"feature collection", Input{GeoJSON: json.RawMessage(`{"type":"FeatureCollection","features":[]}`)}, &syntax, "FeatureCollection"},
 		{"feature without geometry", Input{GeoJSON: json.RawMessage(`{"type":"Feature","geometry":null}`)}, &syntax, "no geometry"},

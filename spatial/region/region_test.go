@@ -3,7 +3,6 @@ package region
 import (
 	"testing"
 
-	"github.com/onemap/onemap/fixtures"
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/layers"
 )
@@ -12,8 +11,8 @@ import (
 // with the village code, AJBH with "AJ" and the county code. Those are
 // the oracle for the county computed from geometry.
 func TestCountyOfLayersWithoutCode(t *testing.T) {
-	d := demotest.Generate(t, fixtures.Config{Seed: 1, Scale: 3000})
-	idx := d.Index(t)
+	d := demotest.Load(t, 1, 3000)
+	idx := d.FreshIndex(t)
 	r := New(idx)
 	snap := idx.Snapshot()
 	counties := map[string]bool{}
@@ -52,8 +51,8 @@ func TestCountyOfLayersWithoutCode(t *testing.T) {
 // A feature moved into another county, or a county that goes, is answered
 // anew: the resolver follows the index's changes.
 func TestFollowsChanges(t *testing.T) {
-	d := demotest.Generate(t, fixtures.Config{Seed: 1, Scale: 3000})
-	idx := d.Index(t)
+	d := demotest.Load(t, 1, 3000)
+	idx := d.FreshIndex(t)
 	r := New(idx)
 	l := d.Catalog.Layer("tdzfaj")
 	cases := d.Features["tdzfaj"]
