@@ -7,7 +7,7 @@ ADDR    ?= :8080
 DATA    ?= ./data/onemap.gpkg
 TESTTIMEOUT ?= 30m
 
-.PHONY: run test build deps deps-test bench lint clean
+.PHONY: run test build deps deps-test bench lint clean fuzz
 
 run: deps build
 	./$(BIN) serve --addr $(ADDR) --data $(DATA) --as-of 2025-12-31 --demo --auth cmd/onemap/demo-auth.json
@@ -32,6 +32,19 @@ test: deps-test lint
 
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+# make fuzz runs every go test -fuzz target for FUZZTIME each (one worker:
+# the machine is shared); make test runs their seed corpora as plain tests.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./layers:FuzzParseCatalog ./layers/codec:FuzzDecodeFeature ./layers/gpkg:FuzzGeoPackageBlob \
+	./spatial/wkt:FuzzParse ./spatial/inputgeom:FuzzReadGeoJSON ./spatial/coordfile:FuzzParse \
+	./spatial/cql2:FuzzParseText ./spatial/cql2:FuzzParseJSON ./api:FuzzTileAddress
+fuzz: deps-test
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; echo "== $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test $$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -parallel 1 || exit 1; \
+	done
 
 clean:
 	rm -rf bin

@@ -24,9 +24,9 @@ func (s *server) getTile(c *gin.Context) error {
 	if ext == yName || (ext != "mvt" && ext != "pbf") {
 		return notFound(fmt.Sprintf("tile %q: the tile's name ends in .mvt or .pbf", yName))
 	}
-	z, zerr := strconv.Atoi(c.Param("z"))
-	x, xerr := strconv.Atoi(c.Param("x"))
-	y, yerr := strconv.Atoi(strings.TrimSuffix(yName, "."+ext))
+	z, zerr := tileNumber(c.Param("z"))
+	x, xerr := tileNumber(c.Param("x"))
+	y, yerr := tileNumber(strings.TrimSuffix(yName, "."+ext))
 	if zerr != nil || xerr != nil || yerr != nil {
 		return badRequest("z, x and y of a tile are whole numbers")
 	}
@@ -76,4 +76,13 @@ func (s *server) tileLayers(c *gin.Context, list string) ([]*layers.Layer, error
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// tileNumber reads a tile coordinate: decimal digits only, so that one tile
+// has one address ("+1" or " 1" would name tile 1 again, and cache twice).
+func tileNumber(s string) (int, error) {
+	if s == "" || len(s) > 9 || strings.Trim(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.Atoi(s)
 }

@@ -57,6 +57,7 @@ func TestTiles(t *testing.T) {
 		{"/tiles/dltb/25/0/0.mvt", 400},
 		{"/tiles/dltb/2/4/0.mvt", 400},
 		{"/tiles/dltb/a/0/0.mvt", 400},
+		{"/tiles/dltb/1/+1/0.mvt", 400}, // found by FuzzTileAddress: one tile, one address
 		{"/tiles/dltb/0/0/0.png", 404},
 		{"/tiles/dltb/0/0/0", 404},
 	} {
