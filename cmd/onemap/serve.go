@@ -159,6 +159,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	debug.SetGCPercent(gc)
 	if err != nil {
 		srv.Close()
+		if *db == "" {
+			return fmt.Errorf("read %s: %w (a damaged GeoPackage is never rebuilt or overwritten: restore it from a backup)", *data, err)
+		}
 		return err
 	}
 	if follows {

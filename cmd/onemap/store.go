@@ -26,7 +26,14 @@ func openStore(ctx context.Context, log *slog.Logger, cat *layers.Catalog, dataP
 		// `onemap fixtures --db URL` loads the demo data on purpose.
 		return postgis.Open(ctx, dbURL, cat, postgis.Options{Log: log})
 	}
-	if _, err := os.Stat(dataPath); errors.Is(err, os.ErrNotExist) && demo {
+	fi, err := os.Stat(dataPath)
+	if err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		// SQLite would take an empty file for a new database and onemap would
+		// lay a fresh, empty GeoPackage over what was surely meant to be data
+		// (a copy cut short, a full disk): refuse instead.
+		return nil, fmt.Errorf("GeoPackage %s is an empty file (0 bytes): refusing to build a new one over it; restore it from a backup, or remove it to get the demo data", dataPath)
+	}
+	if errors.Is(err, os.ErrNotExist) && demo {
 		if err := createDemo(ctx, log, cat, dataPath, fixtures.Config{Seed: 1}, ""); err != nil {
 			return nil, err
 		}
