@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
 	"golang.org/x/crypto/bcrypt"
@@ -267,6 +268,27 @@ func listsFeature(t *testing.T, r response, f *layers.Feature, in bool) {
 	}
 }
 
+// tileHolds checks a tile answer: the sample is in it exactly when it lies
+// in the caller's regions, and a tile of a non-public layer is private.
+func tileHolds(t *testing.T, r response, f *layers.Feature, in bool) {
+	t.Helper()
+	found := false
+	if r.status == 200 {
+		mls, err := mvt.Unmarshal(r.body)
+		if err != nil {
+			t.Fatalf("tile does not decode: %v", err)
+		}
+		for _, ml := range mls {
+			for _, gf := range ml.Features {
+				found = found || gf.ID == float64(f.ID)
+			}
+		}
+	}
+	if found != in {
+		t.Errorf("feature %d in the tile: %v, in region: %v", f.ID, found, in)
+	}
+}
+
 // insidePoint is a point of the feature (for polygons, one inside).
 func insidePoint(f *layers.Feature) orb.Point {
 	switch g := f.Geometry.(type) {
@@ -317,7 +339,7 @@ var matrixRoutes = []matrixRoute{
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features/%d", l.ID, f.ID), ""}
 		}},
-	{name: "tile", action: auth.Read, ok: []int{200, 204},
+	{name: "tile", action: auth.Read, ok: []int{200, 204}, check: tileHolds,
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			return matrixCall{"GET", tilePath(l, f), ""}
 		}},

@@ -185,3 +185,16 @@ func TestNoAuthFile(t *testing.T) {
 		t.Fatalf("public write: %d", r.status)
 	}
 }
+
+// Tiles an anonymous caller may not see never sit in shared caches.
+func TestTilePrivacyHeaders(t *testing.T) {
+	ts, key := startLogins(t, 100)
+	r := ts.do(t, "GET", "/tiles/dltb/12/3375/1689.mvt", "", keyHeader, key)
+	if r.status >= 400 || !strings.Contains(r.header.Get("Cache-Control"), "private") || !strings.Contains(r.header.Get("Vary"), "Authorization") {
+		t.Fatalf("internal tile: %d %v", r.status, r.header)
+	}
+	r = ts.do(t, "GET", "/tiles/xzq/12/3375/1689.mvt", "")
+	if r.status >= 400 || strings.Contains(r.header.Get("Cache-Control"), "private") {
+		t.Fatalf("public tile: %d %v", r.status, r.header)
+	}
+}

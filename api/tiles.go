@@ -3,12 +3,16 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/tiles"
 )
 
@@ -41,9 +45,21 @@ func (s *server) getTile(c *gin.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	b, n, err := tiles.Encode(c.Request.Context(), s.Index.Snapshot(), ls, t)
+	snap := s.Index.Snapshot()
+	b, n, err := tiles.Encode(c.Request.Context(), snap, ls, t)
 	if err != nil {
 		return err
+	}
+	view, private := s.Policy.TileView(principal(c), ls)
+	if private {
+		// Tiles some callers may not see stay out of shared caches.
+		c.Header("Cache-Control", "private, no-cache")
+		c.Header("Vary", "Authorization, Cookie")
+	}
+	if view != "" && n > 0 {
+		if b, n, err = s.cutToRegion(c, snap, ls, b); err != nil {
+			return err
+		}
 	}
 	if n == 0 {
 		c.Status(http.StatusNoContent)
@@ -85,4 +101,43 @@ func tileNumber(s string) (int, error) {
 		return 0, strconv.ErrSyntax
 	}
 	return strconv.Atoi(s)
+}
+
+// cutToRegion drops from an encoded tile the features a region-bound caller
+// may not see (other counties' features of non-public layers: their
+// geometry and attributes alike). It works on the encoded tile, so it holds
+// whatever encoder made it; the MVT feature id is the feature's id.
+func (s *server) cutToRegion(c *gin.Context, snap *spatial.Snapshot, ls []*layers.Layer, b []byte) ([]byte, int, error) {
+	mls, err := mvt.Unmarshal(b)
+	if err != nil {
+		return nil, 0, fmt.Errorf("region cut: decode tile: %w", err)
+	}
+	byID := map[string]*layers.Layer{}
+	for _, l := range ls {
+		byID[l.ID] = l
+	}
+	n := 0
+	out := mls[:0]
+	for _, ml := range mls {
+		l := byID[ml.Name]
+		if match := s.regionMatch(c, l, readLayer); l != nil && match != nil {
+			ml.Features = slices.DeleteFunc(ml.Features, func(gf *geojson.Feature) bool {
+				id, ok := gf.ID.(float64)
+				f, found := snap.Get(l.ID, int64(id))
+				return !ok || !found || !match(f)
+			})
+		}
+		if len(ml.Features) > 0 {
+			n += len(ml.Features)
+			out = append(out, ml)
+		}
+	}
+	if n == 0 {
+		return nil, 0, nil
+	}
+	b, err = mvt.Marshal(out)
+	if err != nil {
+		return nil, 0, fmt.Errorf("region cut: encode tile: %w", err)
+	}
+	return b, n, nil
 }
