@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/codec"
 )
@@ -93,6 +94,22 @@ func v1Errors(c *gin.Context, err error) *apiError {
 	}
 	logFrom(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
 	return &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
+}
+
+// ogcErrors is the mapping of /ogc: a failed If-Match is 412 Precondition
+// Failed (RFC 9110, as OGC API – Features Part 4 expects), a parameter the
+// protocol refuses is a 400; the rest is as /api/v1 maps it.
+func ogcErrors(c *gin.Context, err error) *apiError {
+	var ce *layers.ConflictError
+	var pe *ogc.ParamError
+	switch {
+	case errors.As(err, &ce):
+		return &apiError{status: http.StatusPreconditionFailed, code: "precondition_failed", message: ce.Error() + "; fetch it again and retry with its ETag",
+			details: gin.H{"current_version": ce.Current}}
+	case errors.As(err, &pe):
+		return badRequest(pe.Error())
+	}
+	return v1Errors(c, err)
 }
 
 func sizeText(n int64) string {

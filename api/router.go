@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 )
@@ -40,11 +41,17 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-Proto/Host are
 	// believed; nil means loopback only.
 	TrustedProxies []netip.Prefix
+	// OGC holds the OGC API's seams: Project (spatial/crs.Transform) for
+	// the Gauss-Krüger zones, Filter (spatial/cql2) for `filter`. Its page
+	// sizes are taken from MaxLimit.
+	OGC ogc.Options
 }
 
 type server struct {
 	Config
-	links linkRule
+	links   linkRule
+	ogc     *ogc.API
+	ogcTime temporalCache
 }
 
 // New returns the HTTP handler with every route of onemap.
@@ -66,6 +73,8 @@ func New(cfg Config) http.Handler {
 		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
+	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
+	s.ogc = ogc.New(cfg.Catalog, cfg.OGC)
 	return s.routes()
 }
 
@@ -101,6 +110,24 @@ func (s *server) routes() http.Handler {
 	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
+
+	// OGC API – Features (api/ogc.go); the documents that depend on the
+	// catalogue alone answer while the index loads.
+	o := r.Group("/ogc")
+	get(o, "", s.h(ogcErrors, s.ogcLanding))
+	get(o, "/conformance", s.h(ogcErrors, s.ogcConformance))
+	get(o, "/api", s.h(ogcErrors, s.ogcOpenAPI))
+	oc := o.Group("/collections", s.whenReady)
+	get(oc, "", s.h(ogcErrors, s.ogcCollections))
+	get(oc, "/:layer", s.h(ogcErrors, s.ogcCollection))
+	get(oc, "/:layer/queryables", s.h(ogcErrors, s.ogcQueryables))
+	get(oc, "/:layer/schema", s.h(ogcErrors, s.ogcSchema))
+	get(oc, "/:layer/items", s.h(ogcErrors, s.ogcItems))
+	oc.POST("/:layer/items", s.h(ogcErrors, s.ogcCreate))
+	get(oc, "/:layer/items/:fid", s.h(ogcErrors, s.ogcItem))
+	oc.PUT("/:layer/items/:fid", s.h(ogcErrors, s.ogcReplace))
+	oc.PATCH("/:layer/items/:fid", s.h(ogcErrors, s.ogcUpdate))
+	oc.DELETE("/:layer/items/:fid", s.h(ogcErrors, s.deleteFeature))
 
 	if s.Web != nil {
 		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })

@@ -110,7 +110,7 @@ func with(a, b obj) obj {
 // propertiesSchema is the OpenAPI schema of a layer's properties: each
 // field typed, nullable unless required.
 func propertiesSchema(l *layers.Layer) obj {
-	props := obj{}
+	var props members
 	var required []string
 	for _, f := range l.Fields {
 		s := obj(fieldSchema(f))
@@ -119,7 +119,7 @@ func propertiesSchema(l *layers.Layer) obj {
 		} else {
 			s["nullable"] = true
 		}
-		props[f.Name] = s
+		props = append(props, member{f.Name, s})
 	}
 	out := obj{"type": "object", "properties": props, "additionalProperties": false}
 	if required != nil {

@@ -1,11 +1,47 @@
 package ogc
 
 import (
+	"bytes"
+	"encoding/json"
+
 	"github.com/onemap/onemap/layers"
 )
 
 // Schema is a JSON Schema document (or part of one), written as JSON.
 type Schema map[string]any
+
+// members is a JSON object whose members keep their order (the
+// catalogue's field order, which GDAL and people reading the schema see).
+type members []member
+
+type member struct {
+	name  string
+	value any
+}
+
+// MarshalJSON writes the members in order.
+func (m members) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, x := range m {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(x.name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := json.Marshal(x.value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
 
 const jsonSchema2020 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -38,12 +74,12 @@ var geometryFormats = map[layers.GeometryType]string{
 // with its Chinese title; the geometry too when a FilterCompiler is wired
 // in (S_INTERSECTS is then the one way to query it).
 func (a *API) Queryables(base string, l *layers.Layer) Schema {
-	props := Schema{}
+	var props members
 	if a.opt.Filter != nil {
-		props["geometry"] = Schema{"title": "几何", "format": geometryFormats[l.Geometry]}
+		props = append(props, member{"geometry", Schema{"title": "几何", "format": geometryFormats[l.Geometry]}})
 	}
 	for _, f := range l.Fields {
-		props[f.Name] = fieldSchema(f)
+		props = append(props, member{f.Name, fieldSchema(f)})
 	}
 	return Schema{
 		"$schema": jsonSchema2020, "$id": base + CollectionPath(l.ID) + "/queryables",
@@ -60,7 +96,7 @@ func (a *API) Queryables(base string, l *layers.Layer) Schema {
 // description says so, since a type list with "null" would make GDAL read
 // every field as text).
 func (a *API) FeatureSchema(base string, l *layers.Layer) Schema {
-	props := Schema{}
+	var props members
 	var required []string
 	for _, f := range l.Fields {
 		s := fieldSchema(f)
@@ -69,7 +105,7 @@ func (a *API) FeatureSchema(base string, l *layers.Layer) Schema {
 		} else {
 			s["description"] = f.Name + " " + f.Label + "（无值时为 null）"
 		}
-		props[f.Name] = s
+		props = append(props, member{f.Name, s})
 	}
 	properties := Schema{"type": "object", "title": "属性", "properties": props}
 	if required != nil {
