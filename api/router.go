@@ -115,6 +115,7 @@ func (s *server) routes() http.Handler {
 	// catalogue alone answer while the index loads.
 	o := r.Group("/ogc")
 	get(o, "", s.h(ogcErrors, s.ogcLanding))
+	get(o, "/", s.h(ogcErrors, s.ogcLanding)) // the OpenAPI document's "/" under its server …/ogc
 	get(o, "/conformance", s.h(ogcErrors, s.ogcConformance))
 	get(o, "/api", s.h(ogcErrors, s.ogcOpenAPI))
 	oc := o.Group("/collections", s.whenReady)

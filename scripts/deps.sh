@@ -3,12 +3,18 @@
 # `make test` work on a fresh machine. Usage: scripts/deps.sh run|test
 #   run:  GEOS for the geometry engine (cgo)
 #   test: also GDAL's ogrinfo (an independent reader of our files) and
-#         PostGIS for PostgreSQL 15, and makes sure the cluster runs.
+#         PostGIS for PostgreSQL 15, and makes sure the cluster runs; and
+#         swagger-parser (npm, pinned by scripts/openapicheck's lockfile)
+#         for the OpenAPI check of /ogc/api (Node.js ≥ 18 with npm: Debian
+#         nodejs and npm when the machine has no node).
 set -euo pipefail
 mode=${1:-run}
 need=(libgeos-dev)
 if [ "$mode" = test ]; then
   need+=(gdal-bin postgresql-15-postgis-3)
+fi
+if [ "$mode" = test ] && ! command -v node >/dev/null; then
+  need+=(nodejs npm)
 fi
 missing=()
 for p in "${need[@]}"; do
@@ -34,4 +40,13 @@ if [ "$mode" = test ]; then
     sleep 1
   done
   pg_isready -h 127.0.0.1 -p 5432 >&2 || { echo "PostgreSQL 15 does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+if [ "$mode" = test ]; then
+  # swagger-parser validates /ogc/api (api/ogc_openapi_test.go).
+  here=$(cd "$(dirname "$0")" && pwd)
+  if [ ! -d "$here/openapicheck/node_modules/@apidevtools/swagger-parser" ]; then
+    echo "installing swagger-parser (scripts/openapicheck)" >&2
+    npm ci --prefix "$here/openapicheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
 fi
