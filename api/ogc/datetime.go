@@ -37,8 +37,10 @@ func parseDateDay(s string) (span, bool) {
 }
 
 // parseInstant reads a date or an RFC 3339 date-time (with Z or an offset).
+// A date followed by a bare T is read as the date: GDAL up to 3.6 writes
+// dates that way when it turns a -where on a date field into datetime.
 func parseInstant(s string) (span, bool) {
-	if sp, ok := parseDateDay(s); ok {
+	if sp, ok := parseDateDay(strings.TrimSuffix(s, "T")); ok {
 		return sp, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)

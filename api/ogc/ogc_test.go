@@ -47,6 +47,8 @@ func TestDatetimeOnInstantAndInterval(t *testing.T) {
 		{"../2024-05-01", p, patch, true},
 		{"/2024-04-30", p, patch, false},
 		{"2024-05-01/", p, patch, true},
+		{"2024-05-01T/..", p, patch, true}, // GDAL 3.6's form of a date
+		{"2024-05-02T/..", p, patch, false},
 		{"../..", undated, patch, false}, // a null date never matches
 		{"2023-06-01", lic, licence, true},
 		{"2024-12-31", lic, licence, true},
