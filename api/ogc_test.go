@@ -753,3 +753,44 @@ func TestOGCHTML(t *testing.T) {
 		t.Fatalf("next page %s: %d", next, g.status)
 	}
 }
+
+// TestOGCNeverA500 throws malformed parameters and bodies at every OGC
+// route: each answer is below 500, with a JSON error body when it fails.
+func TestOGCNeverA500(t *testing.T) {
+	ts, _ := startDemo(t, nil)
+	r := rand.New(rand.NewPCG(3, 4))
+	params := []string{"bbox=", "bbox=1,2,3,4,5", "bbox=nan,1,2,3", "bbox=1e400,0,1,1", "bbox-crs=x", "bbox-crs=EPSG:4326", "crs=", "crs=EPSG:abc",
+		"crs=%5BEPSG:4490%5D", "datetime=", "datetime=../..", "datetime=/", "datetime=9999-12-31T23:59:59Z", "datetime=0001-01-01", "limit=1e3",
+		"limit=99999999999999999999", "offset=-1", "offset=99999999", "f=", "f=html", "f=json", "DLBM=", "SJNF=1e3", "TBMJ=-0", "filter-lang=cql2-text",
+		"HSX=2024-02-30", "YXQQ=2024-01-01", "x=%00", "DLBM=%E4%B8%AD"}
+	bodies := []string{``, `{}`, `null`, `[]`, `{"properties":null}`, `{"geometry":null}`, `{"properties":{"KSMC":{"a":1}}}`, `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0]]]}}`,
+		`{"repair":"yes"}`, `{"properties":{"YXQQ":"2024-13-01"}}`, `{"id":"x"}`, `{"geometry":{"type":"MultiPolygon","coordinates":[]}}`}
+	paths := []string{"/ogc/collections/dltb/items", "/ogc/collections/ckq/items", "/ogc/collections/wpbhtb/items", "/ogc/collections/ckq/items/1",
+		"/ogc/collections/ckq/items/999999", "/ogc/collections/dltb", "/ogc/collections/dltb/queryables", "/ogc/api", "/ogc"}
+	for i := 0; i < 400; i++ {
+		var q []string
+		for j := 0; j < 1+r.IntN(3); j++ {
+			q = append(q, params[r.IntN(len(params))])
+		}
+		method := []string{"GET", "GET", "POST", "PUT", "PATCH", "DELETE"}[r.IntN(6)]
+		p := paths[r.IntN(len(paths))] + "?" + strings.Join(q, "&")
+		body := ""
+		header := []string{"Content-Type", []string{"application/json", "application/merge-patch+json", "application/geo+json"}[r.IntN(3)]}
+		if method != "GET" && method != "DELETE" {
+			body = bodies[r.IntN(len(bodies))]
+		}
+		if r.IntN(4) == 0 {
+			header = append(header, "Content-Crs", []string{"<" + ogc.EPSGURI(4326) + ">", "nonsense", ""}[r.IntN(3)])
+		}
+		if r.IntN(4) == 0 {
+			header = append(header, "If-Match", []string{`"1"`, `W/"1"`, "*", `"x"`, `1`}[r.IntN(5)])
+		}
+		res := ts.do(t, method, p, body, header...)
+		if res.status >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, p, body, res.status, res.body)
+		}
+		if res.status >= 400 {
+			errorOf(t, res)
+		}
+	}
+}
