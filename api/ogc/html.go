@@ -20,6 +20,9 @@ var pages = func() map[string]*template.Template {
 		"deref": func(p *int) int { return *p },
 		"add":   func(a, b int) int { return a + b },
 		"join":  strings.Join,
+		"typename": func(t layers.FieldType) string {
+			return map[layers.FieldType]string{layers.String: "文本", layers.Integer: "整数", layers.Number: "数值", layers.Date: "日期"}[t]
+		},
 		"bbox": func(b [4]float64) string {
 			return fmt.Sprintf("%s, %s – %s, %s", num(b[0]), num(b[1]), num(b[2]), num(b[3]))
 		},
