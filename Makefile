@@ -10,7 +10,7 @@ TESTTIMEOUT ?= 30m
 .PHONY: run test build deps deps-test bench lint clean
 
 run: deps build
-	./$(BIN) serve --addr $(ADDR) --data $(DATA)
+	./$(BIN) serve --addr $(ADDR) --data $(DATA) --as-of 2025-12-31
 
 build:
 	$(GO) build -o $(BIN) ./cmd/onemap

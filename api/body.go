@@ -10,10 +10,11 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// readJSONBody reads a request body of at most MaxBody bytes, refusing any
-// media type but JSON: a form or text/plain post from another site's page
-// cannot write features (browsers send those without a CORS preflight).
-func (s *server) readJSONBody(c *gin.Context, accepted ...string) ([]byte, error) {
+// readBody reads a request body of at most MaxBody bytes in one of the
+// accepted media types (JSON when none are named). Writes take JSON only:
+// a form or text/plain post from another site's page cannot write features
+// (browsers send those without a CORS preflight).
+func (s *server) readBody(c *gin.Context, accepted ...string) ([]byte, error) {
 	if len(accepted) == 0 {
 		accepted = []string{"application/json", "application/geo+json"}
 	}

@@ -11,6 +11,12 @@ import (
 	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/codec"
+	"github.com/onemap/onemap/spatial/coordfile"
+	"github.com/onemap/onemap/spatial/cql2"
+	"github.com/onemap/onemap/spatial/crs"
+	"github.com/onemap/onemap/spatial/inputgeom"
+	"github.com/onemap/onemap/spatial/overlay"
+	"github.com/onemap/onemap/spatial/query"
 )
 
 // apiError is an error with its HTTP status and a stable code for clients.
@@ -63,13 +69,35 @@ func v1Errors(c *gin.Context, err error) *apiError {
 	var ce *layers.ConflictError
 	var mbe *http.MaxBytesError
 	var de *codec.DecodeError
+	var ise *inputgeom.SyntaxError
+	var le *inputgeom.LimitError
+	var coe *crs.CoordinateError
+	var cfe *coordfile.Error
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &de):
 		return badRequest("body " + de.Msg)
+	case errors.As(err, &ve) && ve.Layer == inputgeom.LayerName:
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid_geometry", message: ve.Error(), details: ve.Problems}
 	case errors.As(err, &ve):
 		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid_feature", message: ve.Error(), details: ve.Problems}
+	case errors.As(err, &ise):
+		return &apiError{status: http.StatusBadRequest, code: "bad_geometry", message: ise.Error()}
+	case errors.As(err, &le):
+		return &apiError{status: http.StatusUnprocessableEntity, code: "over_limit", message: le.Error()}
+	case errors.As(err, &coe):
+		return &apiError{status: http.StatusUnprocessableEntity, code: "bad_coordinate", message: coe.Error()}
+	case errors.Is(err, crs.ErrUnsupported):
+		return &apiError{status: http.StatusBadRequest, code: "bad_crs", message: innermost(err, crs.ErrUnsupported)}
+	case errors.As(err, &cfe):
+		return &apiError{status: http.StatusBadRequest, code: "bad_coordinate_file", message: cfe.Error()}
+	case errors.Is(err, cql2.ErrInvalid):
+		return &apiError{status: http.StatusBadRequest, code: "bad_filter", message: err.Error()}
+	case errors.Is(err, query.ErrBadRequest), errors.Is(err, overlay.ErrBadOption):
+		return badRequest(err.Error())
+	case errors.Is(err, overlay.ErrEmptySite):
+		return &apiError{status: http.StatusUnprocessableEntity, code: "invalid_geometry", message: err.Error()}
 	case errors.As(err, &ce):
 		return &apiError{status: http.StatusConflict, code: "version_conflict", message: ce.Error() + "; fetch it again and retry with its ETag",
 			details: gin.H{"current_version": ce.Current}}
@@ -110,6 +138,18 @@ func ogcErrors(c *gin.Context, err error) *apiError {
 		return badRequest(pe.Error())
 	}
 	return v1Errors(c, err)
+}
+
+// innermost is the message of the error in err's chain that wraps target
+// directly: the precise one, without the chain of callers.
+func innermost(err, target error) string {
+	msg := err.Error()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if errors.Is(e, target) && e != target {
+			msg = e.Error()
+		}
+	}
+	return msg
 }
 
 func sizeText(n int64) string {

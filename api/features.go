@@ -138,7 +138,7 @@ func (s *server) readFeatureWrite(c *gin.Context, withID, withBody bool) (featur
 	if w.repair, err = parseRepair(c); err != nil {
 		return w, err
 	}
-	body, err := s.readJSONBody(c)
+	body, err := s.readBody(c)
 	if err != nil {
 		return w, err
 	}

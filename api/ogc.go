@@ -340,7 +340,7 @@ func (s *server) ogcUpdate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	patch, err := s.readJSONBody(c, "application/merge-patch+json", "application/json", "application/geo+json")
+	patch, err := s.readBody(c, "application/merge-patch+json", "application/json", "application/geo+json")
 	if err != nil {
 		return err
 	}

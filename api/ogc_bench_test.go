@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/onemap/onemap/fixtures"
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/spatial"
 )
@@ -29,8 +28,8 @@ func BenchmarkOGCItems(b *testing.B) {
 		}
 		scale = n
 	}
-	d := demotest.Generate(b, fixtures.Config{Seed: 1, Scale: scale})
-	idx := d.Index(b)
+	d := demotest.Load(b, 1, scale)
+	idx := d.Index
 	srv := httptest.NewServer(New(Config{Catalog: d.Catalog, Index: idx, Editor: spatial.NewEditor(idx, nil),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()

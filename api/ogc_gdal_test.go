@@ -36,7 +36,7 @@ func ogr(t *testing.T, tool string, args ...string) []byte {
 // 10: over 300 pages); GDAL's bbox (-spat) and FIELD=value and datetime
 // (-where) queries give what a brute-force scan gives.
 func TestOGCGDAL(t *testing.T) {
-	ts, d := startDemo(t, nil)
+	ts, d := startOGCDemo(t)
 	src := "OAPIF:" + ts.URL + "/ogc"
 
 	var cat struct {

@@ -5,21 +5,18 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/onemap/onemap/fixtures"
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/gpkg"
 )
 
-// demoScale keeps the OGC tests quick while dltb still has several
-// thousand parcels (so that paging through next links is exercised).
-var demoConfig = fixtures.Config{Seed: 1, Scale: 3000}
-
-// startDemo imports the demo dataset into a new GeoPackage (ids 1..N per
-// layer, as demotest numbers them) and serves it.
-func startDemo(t *testing.T, configure func(*Config)) (*testServer, *demotest.Dataset) {
+// startOGCDemo imports the demo dataset (seed 1, scale 3000: quick, while
+// dltb still has several thousand parcels, so that paging through next
+// links is exercised) into a new GeoPackage, with the ids demotest gives
+// them, and serves it with the write path.
+func startOGCDemo(t *testing.T) (*testServer, *demotest.Dataset) {
 	t.Helper()
-	d := demotest.Generate(t, demoConfig)
+	d := demotest.Load(t, 1, 3000)
 	path := filepath.Join(t.TempDir(), "demo.gpkg")
 	ctx := context.Background()
 	st, err := gpkg.Open(ctx, path, d.Catalog)
@@ -41,5 +38,5 @@ func startDemo(t *testing.T, configure func(*Config)) (*testServer, *demotest.Da
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return startWith(t, path, configure), d
+	return start(t, path), d
 }

@@ -37,7 +37,7 @@ func openapicheck(t *testing.T, doc []byte) (string, error) {
 // validator, names every visible collection with its parameters and the
 // limit maximum, and every path it names answers.
 func TestOGCOpenAPI(t *testing.T) {
-	ts, d := startDemo(t, nil)
+	ts, d := startOGCDemo(t)
 	r := ts.do(t, "GET", "/ogc/api", "")
 	if r.status != 200 || r.header.Get("Content-Type") != ogc.MediaOpenAPI {
 		t.Fatalf("/ogc/api: %d %q", r.status, r.header.Get("Content-Type"))

@@ -127,7 +127,7 @@ func visibleIDs(cat *layers.Catalog) []string {
 }
 
 func TestOGCCore(t *testing.T) {
-	ts, d := startDemo(t, nil)
+	ts, d := startOGCDemo(t)
 	snap := ts.idx.Snapshot()
 
 	// Landing page: every link it names answers.
@@ -377,7 +377,7 @@ func allIDs(t *testing.T, ts *testServer, path string) []int64 {
 // TestOGCQueries: bbox, FIELD=value and datetime give the same features as
 // a brute-force scan of the layer.
 func TestOGCQueries(t *testing.T) {
-	ts, d := startDemo(t, nil)
+	ts, d := startOGCDemo(t)
 	dltb := d.Catalog.Layer("dltb")
 	parcels := d.Features["dltb"]
 	ext, _ := ts.idx.Snapshot().Bound("dltb")
@@ -511,7 +511,7 @@ func dayAfter(d string) string {
 // TestOGCCRS: crs and bbox-crs for CRS84, EPSG:4490 and EPSG:4326 in the
 // axis order each defines, with Content-Crs.
 func TestOGCCRS(t *testing.T) {
-	ts, d := startDemo(t, nil)
+	ts, d := startOGCDemo(t)
 	type fc struct {
 		Features []struct {
 			ID       int64
@@ -586,7 +586,7 @@ func ckqJSON(geom, name string) string {
 // POST is served by /api/v1 and the tiles; PUT and DELETE with a stale
 // If-Match get 412; PATCH merges properties; Content-Crs is honoured.
 func TestOGCEditing(t *testing.T) {
-	ts, _ := startDemo(t, nil)
+	ts, _ := startOGCDemo(t)
 	ext, _ := ts.idx.Snapshot().Bound("ckq")
 	x, y := ext.Center()[0], ext.Center()[1]
 	sq := squareJSON(x, y, 0.004)
@@ -711,7 +711,7 @@ func TestOGCEditing(t *testing.T) {
 // TestOGCHTML: every resource renders as a plain Chinese page when a
 // browser asks (Accept) or f=html says so.
 func TestOGCHTML(t *testing.T) {
-	ts, _ := startDemo(t, nil)
+	ts, _ := startOGCDemo(t)
 	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 	for path, mention := range map[string]string{
 		"/ogc":                                "图层集合",
@@ -757,7 +757,7 @@ func TestOGCHTML(t *testing.T) {
 // TestOGCNeverA500 throws malformed parameters and bodies at every OGC
 // route: each answer is below 500, with a JSON error body when it fails.
 func TestOGCNeverA500(t *testing.T) {
-	ts, _ := startDemo(t, nil)
+	ts, _ := startOGCDemo(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	params := []string{"bbox=", "bbox=1,2,3,4,5", "bbox=nan,1,2,3", "bbox=1e400,0,1,1", "bbox-crs=x", "bbox-crs=EPSG:4326", "crs=", "crs=EPSG:abc",
 		"crs=%5BEPSG:4490%5D", "datetime=", "datetime=../..", "datetime=/", "datetime=9999-12-31T23:59:59Z", "datetime=0001-01-01", "limit=1e3",

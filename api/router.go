@@ -19,6 +19,7 @@ import (
 	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/inputgeom"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -45,6 +46,14 @@ type Config struct {
 	// the Gauss-Krüger zones, Filter (spatial/cql2) for `filter`. Its page
 	// sizes are taken from MaxLimit.
 	OGC ogc.Options
+	// InputLimits bound analysis and query geometries (vertices, area);
+	// zero: inputgeom.DefaultLimits.
+	InputLimits inputgeom.Limits
+	// AnalysisTimeout is the deadline of one analysis or query; 0 = 30 s.
+	AnalysisTimeout time.Duration
+	// AsOf is the date licences must be valid on in compliance reviews
+	// (YYYY-MM-DD); empty: today.
+	AsOf string
 }
 
 type server struct {
@@ -68,6 +77,12 @@ func New(cfg Config) http.Handler {
 	if cfg.Ready == nil {
 		cfg.Ready = &atomic.Bool{}
 		cfg.Ready.Store(true)
+	}
+	if cfg.InputLimits == (inputgeom.Limits{}) {
+		cfg.InputLimits = inputgeom.DefaultLimits
+	}
+	if cfg.AnalysisTimeout == 0 {
+		cfg.AnalysisTimeout = 30 * time.Second
 	}
 	if cfg.TrustedProxies == nil {
 		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -108,6 +123,11 @@ func (s *server) routes() http.Handler {
 	get(v1, "/layers/:layer/features/:fid", s.h(v1Errors, s.getFeature))
 	v1.PUT("/layers/:layer/features/:fid", s.h(v1Errors, s.replaceFeature))
 	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
+
+	get(v1, "/identify", s.h(v1Errors, s.identify))
+	v1.POST("/query", s.h(v1Errors, s.query))
+	v1.POST("/analysis/overlay", s.h(v1Errors, s.analyseOverlay))
+	v1.POST("/analysis/compliance", s.h(v1Errors, s.analyseCompliance))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
 

@@ -27,6 +27,8 @@ type Feature struct {
 	// packed (see Props) rather than a map per feature, so that millions of
 	// features stay compact.
 	Props Props
+	// measure caches the feature's area or length (see Measure).
+	measure uint64
 }
 
 // Bound is the bounding box of the feature's geometry.

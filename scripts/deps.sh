@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs what onemap needs from Debian when it is missing, so `make run` and
 # `make test` work on a fresh machine. Usage: scripts/deps.sh run|test
-#   run:  GEOS for the geometry engine (cgo)
-#   test: also GDAL's ogrinfo (an independent reader of our files) and
+#   run:  GEOS for the geometry engine and PROJ with its EPSG database for
+#         the Gauss-Krüger zones (both cgo)
+#   test: also GDAL's ogrinfo (an independent reader of our files), PROJ's
+#         cs2cs/projinfo (an independent check of our transforms) and
 #         PostGIS for PostgreSQL 15, and makes sure the cluster runs; and
 #         swagger-parser (npm, pinned by scripts/openapicheck's lockfile)
 #         for the OpenAPI check of /ogc/api (Node.js ≥ 18 with npm: Debian
 #         nodejs and npm when the machine has no node).
 set -euo pipefail
 mode=${1:-run}
-need=(libgeos-dev)
+need=(libgeos-dev libproj-dev proj-data)
 if [ "$mode" = test ]; then
-  need+=(gdal-bin postgresql-15-postgis-3)
+  need+=(gdal-bin proj-bin postgresql-15-postgis-3)
 fi
 if [ "$mode" = test ] && ! command -v node >/dev/null; then
   need+=(nodejs npm)

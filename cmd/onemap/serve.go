@@ -32,6 +32,8 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	readTimeout := fs.Duration("read-timeout", time.Minute, "time allowed to read a whole request, body included")
 	writeTimeout := fs.Duration("write-timeout", 2*time.Minute, "time allowed to write an answer")
 	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "how long an idle keep-alive connection stays open")
+	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) licences must be valid on in compliance reviews and idle land is judged on (default: today; the demo data's is 2025-12-31)")
+	analysisTimeout := fs.Duration("analysis-timeout", 30*time.Second, "deadline of one query or analysis")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,6 +48,11 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	trusted, err := api.ParseTrustedProxies(*proxies)
 	if err != nil {
 		return fmt.Errorf("--trusted-proxies %q: %w", *proxies, err)
+	}
+	if *asOf != "" {
+		if d, err := time.Parse(time.DateOnly, *asOf); err != nil || d.Format(time.DateOnly) != *asOf {
+			return fmt.Errorf("--as-of %q must be a date YYYY-MM-DD", *asOf)
+		}
 	}
 	if *maxBody <= 0 {
 		return fmt.Errorf("--max-body %d must be positive", *maxBody)
@@ -66,6 +73,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
 		Log: log, Web: web.Files(), Ready: &ready,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
+		AsOf: *asOf, AnalysisTimeout: *analysisTimeout,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,11 +1,9 @@
-// Package demotest gives tests the demo dataset already in an index: the
-// features of fixtures.Generate with the ids a store would assign (1..N per
-// layer in stream order), and the manifest of what was planted.
+// Package demotest gives tests the demo dataset (fixtures) in memory and in
+// a live index, generated once per test binary and scale.
 package demotest
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"sync"
 	"testing"
@@ -15,54 +13,67 @@ import (
 	"github.com/onemap/onemap/spatial"
 )
 
-// Dataset is a generated demo dataset.
+// Dataset is one generated demo dataset: every layer's features in stream
+// order (feature id k is Features[layer][k-1]), its manifest, and an index
+// holding it.
 type Dataset struct {
 	Catalog  *layers.Catalog
-	Features map[string][]*layers.Feature // feature id k is Features[layer][k-1]
+	Features map[string][]*layers.Feature
 	Manifest *fixtures.Manifest
+	Index    *spatial.Index
+	Seed     int64
+	Scale    int
+}
+
+type key struct {
+	seed  int64
+	scale int
 }
 
 var (
 	mu    sync.Mutex
-	cache = map[fixtures.Config]*Dataset{}
+	cache = map[key]*Dataset{}
 )
 
-// Generate returns the dataset of cfg, generated once per test binary.
-// The features are shared: tests must not change them.
-func Generate(t testing.TB, cfg fixtures.Config) *Dataset {
+// Load generates (once per seed and scale) the demo dataset with ids 1..N
+// per layer, as an empty store would assign them, and loads it into an
+// index.
+func Load(t testing.TB, seed int64, scale int) *Dataset {
 	t.Helper()
 	mu.Lock()
 	defer mu.Unlock()
-	if d, ok := cache[cfg]; ok {
+	if d, ok := cache[key{seed, scale}]; ok {
 		return d
 	}
-	d := &Dataset{Catalog: layers.DefaultCatalog(), Features: map[string][]*layers.Feature{}}
-	m, err := fixtures.Generate(context.Background(), d.Catalog, cfg, func(l string, fs iter.Seq2[*layers.Feature, error]) error {
+	cat := layers.DefaultCatalog()
+	d := &Dataset{Catalog: cat, Features: map[string][]*layers.Feature{}, Index: spatial.NewIndex(cat), Seed: seed, Scale: scale}
+	m, err := fixtures.Generate(context.Background(), cat, fixtures.Config{Seed: seed, Scale: scale}, func(layer string, fs iter.Seq2[*layers.Feature, error]) error {
 		for f, err := range fs {
 			if err != nil {
 				return err
 			}
-			f.ID, f.Version = int64(len(d.Features[l])+1), 1
-			d.Features[l] = append(d.Features[l], f)
+			f.ID = int64(len(d.Features[layer]) + 1)
+			f.Version = 1
+			d.Features[layer] = append(d.Features[layer], f)
 		}
-		return nil
+		return d.Index.ReloadLayer(layer, d.Features[layer])
 	})
 	if err != nil {
-		t.Fatalf("generate demo data %+v: %v", cfg, err)
+		t.Fatalf("generate demo data (seed %d, scale %d): %v", seed, scale, err)
 	}
 	d.Manifest = m
-	cache[cfg] = d
+	cache[key{seed, scale}] = d
 	return d
 }
 
-// Index returns a new index holding the dataset (each call its own index,
-// so a test may edit it).
-func (d *Dataset) Index(t testing.TB) *spatial.Index {
+// FreshIndex returns a new index holding the dataset, for a test that
+// edits it (Index is shared by every test of the binary).
+func (d *Dataset) FreshIndex(t testing.TB) *spatial.Index {
 	t.Helper()
 	idx := spatial.NewIndex(d.Catalog)
 	for _, l := range d.Catalog.Layers {
 		if err := idx.ReloadLayer(l.ID, d.Features[l.ID]); err != nil {
-			t.Fatal(fmt.Errorf("load %s: %w", l.ID, err))
+			t.Fatalf("load %s: %v", l.ID, err)
 		}
 	}
 	return idx

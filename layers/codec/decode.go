@@ -213,7 +213,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 	switch gj.Type {
 	case "Point":
 		var p []coord
-		if err = unmarshalCoords(gj.Coordinates, &p); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &p, gj.Type); err == nil {
 			var pt orb.Point
 			if pt, err = position(p, "the point"); err == nil {
 				return pt, nil
@@ -221,7 +221,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 		}
 	case "MultiPoint":
 		var ps [][]coord
-		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &ps, gj.Type); err == nil {
 			var mp orb.MultiPoint
 			if mp, err = positions(ps, "point"); err == nil {
 				return mp, nil
@@ -229,7 +229,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 		}
 	case "LineString":
 		var ps [][]coord
-		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &ps, gj.Type); err == nil {
 			var ls []orb.Point
 			if ls, err = positions(ps, "vertex"); err == nil {
 				return orb.LineString(ls), nil
@@ -237,7 +237,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 		}
 	case "MultiLineString":
 		var ls [][][]coord
-		if err = unmarshalCoords(gj.Coordinates, &ls); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &ls, gj.Type); err == nil {
 			out := make(orb.MultiLineString, len(ls))
 			for i, l := range ls {
 				var pts []orb.Point
@@ -252,7 +252,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 		}
 	case "Polygon":
 		var rs [][][]coord
-		if err = unmarshalCoords(gj.Coordinates, &rs); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &rs, gj.Type); err == nil {
 			var p orb.Polygon
 			if p, err = polygon(rs, ""); err == nil {
 				return p, nil
@@ -260,7 +260,7 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 		}
 	case "MultiPolygon":
 		var ps [][][][]coord
-		if err = unmarshalCoords(gj.Coordinates, &ps); err == nil {
+		if err = unmarshalCoords(gj.Coordinates, &ps, gj.Type); err == nil {
 			out := make(orb.MultiPolygon, len(ps))
 			for i, rs := range ps {
 				if out[i], err = polygon(rs, fmt.Sprintf("polygon %d, ", i)); err != nil {
@@ -279,14 +279,35 @@ func decodeGeometry(raw []byte, depth int) (orb.Geometry, error) {
 	return nil, at(err)
 }
 
-func unmarshalCoords(raw []byte, v any) error {
+func unmarshalCoords(raw []byte, v any, typ string) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return decodeErr("coordinates are not nested arrays of numbers of the right depth")
+		var ce *coordError
+		if errors.As(err, &ce) {
+			return decodeErr("coordinates: %s", ce.msg)
+		}
+		return decodeErr("coordinates: a %s's coordinates are arrays of numbers nested %s", typ, depthName(typ))
 	}
 	return nil
 }
+
+func depthName(typ string) string {
+	switch typ {
+	case "Point":
+		return "one level deep ([x, y])"
+	case "LineString", "MultiPoint":
+		return "two levels deep ([[x, y], …])"
+	case "Polygon", "MultiLineString":
+		return "three levels deep ([[[x, y], …]])"
+	}
+	return "four levels deep ([[[[x, y], …]]])"
+}
+
+// coordError is a value where a coordinate number belongs.
+type coordError struct{ msg string }
+
+func (e *coordError) Error() string { return e.msg }
 
 func polygon(rs [][][]coord, where string) (orb.Polygon, error) {
 	p := make(orb.Polygon, len(rs))
@@ -318,7 +339,18 @@ type coord string
 
 func (c *coord) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || !(b[0] == '-' || (b[0] >= '0' && b[0] <= '9')) {
-		return errors.New("not a number")
+		kind := "a non-number"
+		switch {
+		case len(b) > 0 && b[0] == '"':
+			kind = "a string"
+		case len(b) > 0 && b[0] == '[':
+			kind = "an array nested too deep"
+		case len(b) > 0 && b[0] == '{':
+			kind = "an object"
+		case string(b) == "null":
+			kind = "null"
+		}
+		return &coordError{msg: "found " + kind + " where a coordinate number belongs"}
 	}
 	*c = coord(b)
 	return nil
@@ -339,7 +371,7 @@ func position(p []coord, what string) (orb.Point, error) {
 	for i := range 2 {
 		f, err := p[i].Float64()
 		if err != nil {
-			return orb.Point{}, decodeErr("%s: %s is not a finite number", what, p[i])
+			return orb.Point{}, decodeErr("%s: %s is out of range (not a finite number)", what, p[i])
 		}
 		pt[i] = f
 	}

@@ -14,9 +14,8 @@ import (
 // name is flagged.
 func TestEvaluatorMatchesManifest(t *testing.T) {
 	for _, seed := range []int64{1, 2} {
-		d := demotest.Generate(t, fixtures.Config{Seed: seed, Scale: 4000})
-		idx := d.Index(t)
-		ev := supervise.NewEvaluator(idx.Snapshot(), d.Catalog, supervise.DefaultRules())
+		d := demotest.Load(t, seed, 4000)
+		ev := supervise.NewEvaluator(d.Index.Snapshot(), d.Catalog, supervise.DefaultRules())
 		planted := map[string]map[int64]fixtures.Case{}
 		for _, c := range d.Manifest.Cases {
 			if planted[c.Layer] == nil {

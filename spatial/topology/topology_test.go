@@ -98,34 +98,3 @@ func TestRepair(t *testing.T) {
 		t.Fatal("collapsed ring repaired into something")
 	}
 }
-
-func TestMend(t *testing.T) {
-	open := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}}
-	g, changed := Mend(open)
-	p := g.(orb.Polygon)
-	if !changed || len(p[0]) != 5 || p[0][0] != p[0][4] {
-		t.Fatalf("unclosed ring: %v %v", changed, g)
-	}
-	if len(open[0]) != 4 {
-		t.Fatal("Mend changed its input")
-	}
-	// A hole of two distinct points goes; an exterior that collapses takes
-	// its polygon with it.
-	mp := orb.MultiPolygon{
-		{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}, {{0.2, 0.2}, {0.3, 0.3}, {0.2, 0.2}, {0.2, 0.2}}},
-		{{{5, 5}, {6, 6}, {5, 5}}},
-	}
-	g, changed = Mend(mp)
-	got := g.(orb.MultiPolygon)
-	if !changed || len(got) != 1 || len(got[0]) != 1 {
-		t.Fatalf("degenerate rings: %v", got)
-	}
-	// Repeated points are dropped, a sound polygon is left alone.
-	sound := orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}}
-	if _, changed := Mend(sound); changed {
-		t.Fatal("a sound polygon was mended")
-	}
-	if g, changed := Mend(orb.Polygon{{{0, 0}, {1, 0}, {1, 0}, {1, 1}, {0, 0}}}); !changed || len(g.(orb.Polygon)[0]) != 4 {
-		t.Fatalf("repeated point: %v", g)
-	}
-}
