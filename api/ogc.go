@@ -10,16 +10,77 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/codec"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/cql2"
+	"github.com/onemap/onemap/spatial/crs"
 )
 
 // The handlers of OGC API – Features: each parses, calls package ogc (the
 // protocol) and the index or the editor, and writes JSON or HTML.
+
+// ogcDefaults wires spatial/crs (the Gauss-Krüger zones) and spatial/cql2
+// (filter, and the exact test of a bbox given in a zone) into the OGC API's
+// seams, unless the configuration brings its own.
+func ogcDefaults(o ogc.Options) ogc.Options {
+	if o.Project == nil {
+		o.Project = crs.Transform
+	}
+	if o.Intersects == nil {
+		o.Intersects = func(l *layers.Layer, g orb.Geometry) (func(*layers.Feature) bool, error) {
+			f, err := cql2.Compile(cql2.Intersects{Property: cql2.GeometryProperties[0], Geometry: g}, l, cql2.Options{})
+			if err != nil {
+				return nil, err
+			}
+			return f.Match, nil
+		}
+	}
+	if o.Filter == nil {
+		o.Filter, o.FilterConformance = cql2Filter, cql2Conformance
+	}
+	return o
+}
+
+// cql2Conformance are the classes of Part 3 and CQL2 that spatial/cql2
+// implements: comparisons, IS NULL, AND/OR/NOT (basic), LIKE, BETWEEN, IN
+// (advanced comparison), S_INTERSECTS, in both encodings.
+var cql2Conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+}
+
+// cql2Filter compiles a filter parameter with the parser and evaluator
+// POST /api/v1/query uses.
+func cql2Filter(l *layers.Layer, text, lang string) (func(*layers.Feature) bool, *orb.Bound, error) {
+	var e cql2.Expr
+	var err error
+	if lang == "cql2-json" {
+		e, err = cql2.ParseJSON([]byte(text))
+	} else {
+		e, err = cql2.ParseText(text)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := cql2.Compile(e, l, cql2.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if b, ok := f.Bound(); ok {
+		return f.Match, &b, nil
+	}
+	return f.Match, nil, nil
+}
 
 func (s *server) ogcFormat(c *gin.Context) (ogc.Format, error) {
 	return ogc.Negotiate(c.Query("f"), c.GetHeader("Accept"))

@@ -7,16 +7,21 @@ package api
 //	oas30                        TestOGCOpenAPI (swagger-parser; every path answers)
 //	html                         TestOGCHTML
 //	geojson                      TestOGCCore (items and item as GeoJSON), TestOGCGDAL
-//	crs (Part 2)                 TestOGCCRS
+//	crs (Part 2)                 TestOGCCRS, TestOGCZones (spatial/crs, checked with cs2cs)
 //	queryables, queryables-query-parameters (Part 3)   TestOGCQueries, TestOGCGDAL
+//	filter, features-filter (Part 3) and the CQL2 classes (basic-cql2,
+//	advanced-comparison-operators, basic-spatial-functions, cql2-text,
+//	cql2-json)                   TestOGCFilter (against a scan and POST /api/v1/query)
 //	create-replace-delete, update, features, optimistic-locking-etags (Part 4)   TestOGCEditing
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -148,11 +153,11 @@ func TestOGCCore(t *testing.T) {
 		}
 	}
 
-	// Conformance: exactly what is implemented (no filter without CQL2).
+	// Conformance: exactly what is implemented.
 	var conf struct{ ConformsTo []string }
 	json.Unmarshal(ts.do(t, "GET", "/ogc/conformance", "").body, &conf)
-	want := []string{ogc.ConfCore, ogc.ConfOAS30, ogc.ConfHTML, ogc.ConfGeoJSON, ogc.ConfCRS, ogc.ConfQueryables, ogc.ConfQueryParam,
-		ogc.ConfCRD, ogc.ConfUpdate, ogc.ConfFeatures4, ogc.ConfETags}
+	want := append([]string{ogc.ConfCore, ogc.ConfOAS30, ogc.ConfHTML, ogc.ConfGeoJSON, ogc.ConfCRS, ogc.ConfQueryables, ogc.ConfQueryParam,
+		ogc.ConfCRD, ogc.ConfUpdate, ogc.ConfFeatures4, ogc.ConfETags}, cql2Conformance...)
 	if !slices.Equal(conf.ConformsTo, want) {
 		t.Errorf("conformsTo %v", conf.ConformsTo)
 	}
@@ -496,7 +501,10 @@ func TestOGCQueries(t *testing.T) {
 			t.Errorf("queryable %s: %+v", f.Name, p)
 		}
 	}
-	if len(qs.Properties) != len(wp.Fields) || qs.Type != "object" {
+	if g := qs.Properties["geometry"]; g.Format != "geometry-multipolygon" {
+		t.Errorf("geometry queryable %+v", g)
+	}
+	if len(qs.Properties) != len(wp.Fields)+1 || qs.Type != "object" {
 		t.Errorf("queryables %+v", qs)
 	}
 }
@@ -571,7 +579,7 @@ func TestOGCCRS(t *testing.T) {
 			t.Errorf("%s: %d parcels, want %d", q, len(got), len(want))
 		}
 	}
-	for _, q := range []string{"crs=" + url.QueryEscape(ogc.EPSGURI(3857)), "crs=EPSG:4527", "bbox-crs=" + url.QueryEscape(ogc.EPSGURI(4326))} {
+	for _, q := range []string{"crs=" + url.QueryEscape(ogc.EPSGURI(3857)), "crs=EPSG:4555", "bbox-crs=" + url.QueryEscape(ogc.EPSGURI(4326))} {
 		if r := ts.do(t, "GET", "/ogc/collections/dltb/items?"+q, ""); r.status != 400 {
 			t.Errorf("%s: %d", q, r.status)
 		}
@@ -793,4 +801,214 @@ func TestOGCNeverA500(t *testing.T) {
 			errorOf(t, res)
 		}
 	}
+}
+
+// cs2cs converts lat/lon on EPSG:4490 to a CRS in its own axis order with
+// PROJ's command-line tool, an independent check of our transformation.
+func cs2cs(t *testing.T, epsg int, latlon [2]float64) [2]float64 {
+	t.Helper()
+	cmd := exec.Command("cs2cs", "-f", "%.6f", "EPSG:4490", fmt.Sprintf("EPSG:%d", epsg))
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("%.12f %.12f\n", latlon[0], latlon[1]))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cs2cs (`make test` installs proj-bin): %v\n%s", err, out)
+	}
+	var a, b float64
+	if _, err := fmt.Sscan(string(out), &a, &b); err != nil {
+		t.Fatalf("cs2cs said %q", out)
+	}
+	return [2]float64{a, b}
+}
+
+// TestOGCZones: the CGCS2000 Gauss-Krüger zones through spatial/crs:
+// features written northing first as cs2cs writes them, a bbox given in a
+// zone selects exactly the parcels GEOS finds meeting its outline.
+func TestOGCZones(t *testing.T) {
+	ts, d := startOGCDemo(t)
+	// 6° zone 19 (CM 111°E, easting with the zone prefix): two degrees
+	// west of the parcels, where its grid turns about a degree from the
+	// meridians, so a box in the zone is no box in lon/lat.
+	const zone = 4497
+	first := d.Features["dltb"][0].Geometry.(orb.MultiPolygon)[0][0][0]
+	r := ts.do(t, "GET", fmt.Sprintf("/ogc/collections/dltb/items/1?crs=EPSG:%d", zone), "")
+	var one struct {
+		Geometry struct{ Coordinates [][][][2]float64 }
+	}
+	if err := json.Unmarshal(r.body, &one); err != nil || r.status != 200 || r.header.Get("Content-Crs") != "<"+ogc.EPSGURI(zone)+">" {
+		t.Fatalf("item in EPSG:%d: %d %s", zone, r.status, r.body)
+	}
+	got, want := one.Geometry.Coordinates[0][0][0], cs2cs(t, zone, [2]float64{first[1], first[0]})
+	if math.Abs(got[0]-want[0]) > 0.001 || math.Abs(got[1]-want[1]) > 0.001 {
+		t.Fatalf("first vertex in EPSG:%d: %v, cs2cs %v (northing, easting)", zone, got, want)
+	}
+	// A 3 km box in the zone, around the parcels' centre.
+	ext, _ := ts.idx.Snapshot().Bound("dltb")
+	c := cs2cs(t, zone, [2]float64{ext.Center()[1], ext.Center()[0]})
+	n0, e0, n1, e1 := c[0]-1500, c[1]-1500, c[0]+1500, c[1]+1500
+	q := fmt.Sprintf("bbox=%f,%f,%f,%f&bbox-crs=EPSG:%d", n0, e0, n1, e1, zone)
+	var corners [][2]float64
+	for i := 0; i < 40; i++ { // the box's edges, back to lon/lat by PROJ
+		f := float64(i%10) / 10
+		switch i / 10 {
+		case 0:
+			corners = append(corners, [2]float64{n0, e0 + f*(e1-e0)})
+		case 1:
+			corners = append(corners, [2]float64{n0 + f*(n1-n0), e1})
+		case 2:
+			corners = append(corners, [2]float64{n1, e1 - f*(e1-e0)})
+		default:
+			corners = append(corners, [2]float64{n1 - f*(n1-n0), e0})
+		}
+	}
+	var outline orb.Ring
+	for _, ll := range projInverse(t, zone, corners) {
+		outline = append(outline, orb.Point{ll[1], ll[0]})
+	}
+	outline = append(outline, outline[0])
+	var wantIDs []int64
+	err := topology.WithContext(func(gc *geos.Context) error {
+		box, err := topology.ToGEOS(gc, orb.Polygon{outline})
+		if err != nil {
+			return err
+		}
+		for _, f := range d.Features["dltb"] {
+			g, err := topology.ToGEOS(gc, f.Geometry)
+			if err != nil {
+				return err
+			}
+			if g.Intersects(box) {
+				wantIDs = append(wantIDs, f.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotIDs := allIDs(t, ts, "/ogc/collections/dltb/items?"+q); !slices.Equal(gotIDs, wantIDs) || len(wantIDs) == 0 {
+		t.Errorf("bbox in EPSG:%d: %d parcels, GEOS on the outline %d", zone, len(gotIDs), len(wantIDs))
+	}
+}
+
+// projInverse converts a zone's northing, easting pairs to lat/lon on 4490
+// with cs2cs.
+func projInverse(t *testing.T, epsg int, ne [][2]float64) [][2]float64 {
+	t.Helper()
+	var in strings.Builder
+	for _, p := range ne {
+		fmt.Fprintf(&in, "%.6f %.6f\n", p[0], p[1])
+	}
+	cmd := exec.Command("cs2cs", "-f", "%.12f", fmt.Sprintf("EPSG:%d", epsg), "EPSG:4490")
+	cmd.Stdin = strings.NewReader(in.String())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cs2cs: %v\n%s", err, out)
+	}
+	var res [][2]float64
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var a, b float64
+		if _, err := fmt.Sscan(line, &a, &b); err != nil {
+			t.Fatalf("cs2cs said %q", line)
+		}
+		res = append(res, [2]float64{a, b})
+	}
+	if len(res) != len(ne) {
+		t.Fatalf("cs2cs gave %d points for %d", len(res), len(ne))
+	}
+	return res
+}
+
+// TestOGCFilter: filter in CQL2-text and CQL2-JSON gives the features
+// POST /api/v1/query gives for the same box and filter, and what a scan
+// of the layer finds.
+func TestOGCFilter(t *testing.T) {
+	ts, d := startOGCDemo(t)
+	l := d.Catalog.Layer("dltb")
+	parcels := d.Features["dltb"]
+	at := func(f *layers.Feature, name string) any { return f.Props.At(l.FieldIndex(name)) }
+	cases := []struct {
+		text, json string
+		keep       func(f *layers.Feature) bool
+	}{
+		{`DLBM = '0101' AND SJNF = 2024`, `{"op":"and","args":[{"op":"=","args":[{"property":"DLBM"},"0101"]},{"op":"=","args":[{"property":"SJNF"},2024]}]}`,
+			func(f *layers.Feature) bool { return at(f, "DLBM") == "0101" && at(f, "SJNF") == int64(2024) }},
+		{`DLBM IN ('0102','0103') OR TBMJ > 20000`, `{"op":"or","args":[{"op":"in","args":[{"property":"DLBM"},["0102","0103"]]},{"op":">","args":[{"property":"TBMJ"},20000]}]}`,
+			func(f *layers.Feature) bool {
+				v, _ := at(f, "TBMJ").(float64)
+				return at(f, "DLBM") == "0102" || at(f, "DLBM") == "0103" || v > 20000
+			}},
+		{`TBMJ BETWEEN 1000 AND 5000 AND NOT (DLBM LIKE '01%')`, `{"op":"and","args":[{"op":"between","args":[{"property":"TBMJ"},1000,5000]},{"op":"not","args":[{"op":"like","args":[{"property":"DLBM"},"01%"]}]}]}`,
+			func(f *layers.Feature) bool {
+				v, ok := at(f, "TBMJ").(float64)
+				return ok && v >= 1000 && v <= 5000 && !strings.HasPrefix(at(f, "DLBM").(string), "01")
+			}},
+	}
+	ext, _ := ts.idx.Snapshot().Bound("dltb")
+	c := ext.Center()
+	box := orb.Bound{Min: orb.Point{c[0] - 0.01, c[1] - 0.01}, Max: orb.Point{c[0] + 0.012, c[1] + 0.008}}
+	inBox := map[int64]bool{}
+	for _, id := range geosIntersects(t, parcels, box) {
+		inBox[id] = true
+	}
+	bbox := fmt.Sprintf("%v,%v,%v,%v", box.Min[0], box.Min[1], box.Max[0], box.Max[1])
+	for _, cs := range cases {
+		var all, boxed []int64
+		for _, f := range parcels {
+			if cs.keep(f) {
+				all = append(all, f.ID)
+				if inBox[f.ID] {
+					boxed = append(boxed, f.ID)
+				}
+			}
+		}
+		if len(boxed) == 0 || len(boxed) == len(all) {
+			t.Fatalf("%s: a weak case (%d in the box of %d)", cs.text, len(boxed), len(all))
+		}
+		if got := allIDs(t, ts, "/ogc/collections/dltb/items?filter="+url.QueryEscape(cs.text)); !slices.Equal(got, all) {
+			t.Errorf("filter %s: %d parcels, a scan %d", cs.text, len(got), len(all))
+		}
+		q := "/ogc/collections/dltb/items?filter-lang=cql2-json&bbox=" + bbox + "&filter=" + url.QueryEscape(cs.json)
+		got := allIDs(t, ts, q)
+		if !slices.Equal(got, boxed) {
+			t.Errorf("bbox and %s: %d parcels, a scan %d", cs.json, len(got), len(boxed))
+		}
+		// The same question to POST /api/v1/query.
+		body := fmt.Sprintf(`{"geometry":%s,"layers":["dltb"],"relation":"intersects","filter":%s,"limit":10000}`,
+			squareBoundJSON(box), cs.json)
+		r := ts.do(t, "POST", "/api/v1/query", body)
+		var qr struct {
+			Results []struct {
+				Layer    string
+				Features []struct{ ID int64 }
+			}
+		}
+		if err := json.Unmarshal(r.body, &qr); err != nil || r.status != 200 || len(qr.Results) != 1 {
+			t.Fatalf("/api/v1/query: %d %s", r.status, r.body)
+		}
+		var v1 []int64
+		for _, f := range qr.Results[0].Features {
+			v1 = append(v1, f.ID)
+		}
+		if !slices.Equal(got, v1) {
+			t.Errorf("%s: /ogc gives %d parcels, /api/v1/query %d", cs.json, len(got), len(v1))
+		}
+	}
+	// S_INTERSECTS alone: the R-tree finds the candidates, GEOS agrees.
+	sq := fmt.Sprintf("S_INTERSECTS(geometry, BBOX(%v,%v,%v,%v))", box.Min[0], box.Min[1], box.Max[0], box.Max[1])
+	if got := allIDs(t, ts, "/ogc/collections/dltb/items?filter="+url.QueryEscape(sq)); !slices.Equal(got, geosIntersects(t, parcels, box)) {
+		t.Errorf("%s: %d parcels, GEOS %d", sq, len(got), len(inBox))
+	}
+	for _, bad := range []string{"filter=DLBM%20%3D", "filter=NOPE%20%3D%201", "filter=SJNF%20%3D%20'x'", "filter=x&filter-lang=cql", "filter=%7B&filter-lang=cql2-json"} {
+		r := ts.do(t, "GET", "/ogc/collections/dltb/items?"+bad, "")
+		if r.status != 400 {
+			t.Errorf("%s: %d %s", bad, r.status, r.body)
+		} else {
+			errorOf(t, r)
+		}
+	}
+}
+
+func squareBoundJSON(b orb.Bound) string {
+	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%v,%v],[%v,%v],[%v,%v],[%v,%v],[%v,%v]]]}`,
+		b.Min[0], b.Min[1], b.Max[0], b.Min[1], b.Max[0], b.Max[1], b.Min[0], b.Max[1], b.Min[0], b.Min[1])
 }

@@ -42,9 +42,9 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-Proto/Host are
 	// believed; nil means loopback only.
 	TrustedProxies []netip.Prefix
-	// OGC holds the OGC API's seams: Project (spatial/crs.Transform) for
-	// the Gauss-Krüger zones, Filter (spatial/cql2) for `filter`. Its page
-	// sizes are taken from MaxLimit.
+	// OGC holds the OGC API's seams: Project for the Gauss-Krüger zones,
+	// Filter for `filter`, Intersects for a bbox in a zone; left nil they
+	// are spatial/crs and spatial/cql2. Its page sizes come from MaxLimit.
 	OGC ogc.Options
 	// InputLimits bound analysis and query geometries (vertices, area);
 	// zero: inputgeom.DefaultLimits.
@@ -89,7 +89,7 @@ func New(cfg Config) http.Handler {
 	}
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
 	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
-	s.ogc = ogc.New(cfg.Catalog, cfg.OGC)
+	s.ogc = ogc.New(cfg.Catalog, ogcDefaults(cfg.OGC))
 	return s.routes()
 }
 

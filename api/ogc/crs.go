@@ -117,29 +117,34 @@ func (c CRS) ToStorage(ctx context.Context, g orb.Geometry) (orb.Geometry, error
 	return g, nil
 }
 
-// boundToStorage turns a box given in c (its axis order) into the lon/lat
-// box that covers it: for a projected CRS, the box of the projected
-// outline, densified so that curved edges stay inside.
-func (c CRS) boundToStorage(ctx context.Context, b orb.Bound) (orb.Bound, error) {
+// boundToStorage turns a box given in c (its axis order) into lon/lat:
+// for a geographic CRS the box itself; for a projected one the lon/lat box
+// enclosing its outline, and the outline (densified, since its edges curve
+// in lon/lat) as a polygon.
+func (c CRS) boundToStorage(ctx context.Context, b orb.Bound) (orb.Bound, orb.Polygon, error) {
 	if c.project == nil {
 		if c.NorthFirst {
-			return orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}, nil
+			return orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}, nil, nil
 		}
-		return b, nil
+		return b, nil, nil
 	}
 	const steps = 16
 	var ring orb.Ring
-	for i := 0; i <= steps; i++ {
-		t := float64(i) / steps
-		ring = append(ring,
-			orb.Point{b.Min[0] + t*(b.Max[0]-b.Min[0]), b.Min[1]}, orb.Point{b.Min[0] + t*(b.Max[0]-b.Min[0]), b.Max[1]},
-			orb.Point{b.Min[0], b.Min[1] + t*(b.Max[1]-b.Min[1])}, orb.Point{b.Max[0], b.Min[1] + t*(b.Max[1]-b.Min[1])})
+	corners := []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}}
+	for i, from := range corners {
+		to := corners[(i+1)%4]
+		for k := 0; k < steps; k++ {
+			t := float64(k) / steps
+			ring = append(ring, orb.Point{from[0] + t*(to[0]-from[0]), from[1] + t*(to[1]-from[1])})
+		}
 	}
-	g, err := c.ToStorage(ctx, orb.MultiPoint(ring))
+	ring = append(ring, ring[0])
+	g, err := c.ToStorage(ctx, orb.Polygon{ring})
 	if err != nil {
-		return orb.Bound{}, err
+		return orb.Bound{}, nil, err
 	}
-	return g.Bound(), nil
+	p := g.(orb.Polygon)
+	return p.Bound(), p, nil
 }
 
 // swapAxes returns a copy of g with the two numbers of every position

@@ -16,13 +16,21 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/paulmach/orb"
+
 	"github.com/onemap/onemap/layers"
 )
 
 // FilterCompiler turns a `filter` parameter in the language lang
-// ("cql2-text" or "cql2-json") into a predicate on the layer's features,
-// or a *ParamError-wrapping error the client can read.
-type FilterCompiler func(l *layers.Layer, filter, lang string) (func(*layers.Feature) bool, error)
+// ("cql2-text" or "cql2-json") into a predicate on the layer's features and,
+// when the filter implies one (an S_INTERSECTS that must hold), a lon/lat
+// box every match intersects (nil: none); or an error the client can read
+// (the API maps its filter errors to 400).
+type FilterCompiler func(l *layers.Layer, filter, lang string) (match func(*layers.Feature) bool, bound *orb.Bound, err error)
+
+// IntersectsTest returns the predicate "the feature intersects g" (g
+// lon/lat) on a layer's features: spatial/cql2's S_INTERSECTS.
+type IntersectsTest func(l *layers.Layer, g orb.Geometry) (func(*layers.Feature) bool, error)
 
 // Options configure an API.
 type Options struct {
@@ -33,6 +41,10 @@ type Options struct {
 	DefaultLimit, MaxLimit int
 	// Project, when set, offers the CGCS2000 Gauss-Krüger zones as CRSs.
 	Project Projector
+	// Intersects makes a bbox given in a zone (bbox-crs) exact: features
+	// must meet the box's outline, which is no box in lon/lat. Without it
+	// such a bbox selects by the lon/lat box that encloses the outline.
+	Intersects IntersectsTest
 	// Filter, when set, accepts `filter`/`filter-lang`, and
 	// FilterConformance lists the classes it implements (CQL2 and Part 3's
 	// filter classes).

@@ -107,7 +107,7 @@ func TestFieldParameters(t *testing.T) {
 	match := func(q string) bool {
 		t.Helper()
 		v, _ := url.ParseQuery(q)
-		m, err := a.Filter(l, v)
+		m, _, err := a.Filter(l, v)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -187,7 +187,12 @@ func TestProjectorSeam(t *testing.T) {
 		}
 		return scale(g, k), nil
 	}
-	a := New(layers.DefaultCatalog(), Options{Project: fake})
+	var outline orb.Geometry
+	intersects := func(l *layers.Layer, g orb.Geometry) (func(*layers.Feature) bool, error) {
+		outline = g
+		return func(*layers.Feature) bool { return false }, nil
+	}
+	a := New(layers.DefaultCatalog(), Options{Project: fake, Intersects: intersects})
 	if n := len(a.CRSs()); n != 3+64 {
 		t.Fatalf("%d CRSs offered", n)
 	}
@@ -199,6 +204,13 @@ func TestProjectorSeam(t *testing.T) {
 	near := func(a, b orb.Point) bool { return math.Abs(a[0]-b[0]) < 1e-9 && math.Abs(a[1]-b[1]) < 1e-9 }
 	if !near(iq.BBox.Min, orb.Point{112, 30}) || !near(iq.BBox.Max, orb.Point{113, 31}) {
 		t.Fatalf("zone bbox became %v", *iq.BBox)
+	}
+	// The box's outline, in lon/lat, is what features must meet.
+	if p, ok := outline.(orb.Polygon); !ok || len(p[0]) < 5 || p[0][0] != p[0][len(p[0])-1] || !near(p.Bound().Max, orb.Point{113, 31}) {
+		t.Fatalf("outline %v", outline)
+	}
+	if iq.Match == nil || iq.Match(feature(a.cat.Layer("dltb"), nil)) {
+		t.Fatal("the outline test is not applied")
 	}
 	g, err := iq.CRS.FromStorage(context.Background(), orb.Point{112, 30})
 	if err != nil || g.(orb.Point) != (orb.Point{3000000, 11200000}) {
@@ -214,14 +226,74 @@ func scale(g orb.Geometry, k float64) orb.Geometry {
 	switch v := g.(type) {
 	case orb.Point:
 		return orb.Point{v[0] * k, v[1] * k}
-	case orb.MultiPoint:
-		out := make(orb.MultiPoint, len(v))
-		for i, p := range v {
-			out[i] = orb.Point{p[0] * k, p[1] * k}
+	case orb.Polygon:
+		out := orb.Polygon{}
+		for _, r := range v {
+			var o orb.Ring
+			for _, p := range r {
+				o = append(o, orb.Point{p[0] * k, p[1] * k})
+			}
+			out = append(out, o)
 		}
 		return out
 	}
 	panic("unexpected geometry")
+}
+
+// TestFilterSeam: with a FilterCompiler, filter and filter-lang are
+// accepted and passed on, its match is ANDed with the other parameters,
+// its bound selects the candidates when there is no bbox, and its
+// conformance classes, parameters and the geometry queryable appear.
+func TestFilterSeam(t *testing.T) {
+	var gotText, gotLang string
+	b := orb.Bound{Min: orb.Point{112, 30}, Max: orb.Point{112.5, 30.5}}
+	compile := func(l *layers.Layer, text, lang string) (func(*layers.Feature) bool, *orb.Bound, error) {
+		gotText, gotLang = text, lang
+		if text == "bad" {
+			return nil, nil, errors.New("syntax error")
+		}
+		return func(f *layers.Feature) bool { return f.ID%2 == 0 }, &b, nil
+	}
+	a := New(layers.DefaultCatalog(), Options{Filter: compile, FilterConformance: []string{"http://example.org/conf/cql2-text"}})
+	l := a.cat.Layer("dltb")
+	v, _ := url.ParseQuery("filter=DLBM%3D%270101%27&DLBM=0101")
+	iq, err := a.ParseItems(context.Background(), l, v)
+	if err != nil || gotText != "DLBM='0101'" || gotLang != "cql2-text" || iq.BBox == nil || *iq.BBox != b {
+		t.Fatalf("%v %q %q %v", err, gotText, gotLang, iq.BBox)
+	}
+	even := feature(l, map[string]any{"DLBM": "0101"})
+	even.ID = 2
+	odd := feature(l, map[string]any{"DLBM": "0101"})
+	odd.ID = 3
+	other := feature(l, map[string]any{"DLBM": "0102"})
+	other.ID = 4
+	if !iq.Match(even) || iq.Match(odd) || iq.Match(other) {
+		t.Fatal("filter and DLBM=0101 are not both required")
+	}
+	v, _ = url.ParseQuery("filter=x&filter-lang=cql2-json&bbox=112,30,113,31")
+	if iq, err = a.ParseItems(context.Background(), l, v); err != nil || gotLang != "cql2-json" || iq.BBox.Max != (orb.Point{113, 31}) {
+		t.Fatalf("json: %v %q %v", err, gotLang, iq.BBox)
+	}
+	for _, q := range []string{"filter=bad", "filter=x&filter-lang=sql", "filter-lang=cql2-text", "filter=x&filter-crs=EPSG:4326"} {
+		v, _ := url.ParseQuery(q)
+		if _, err := a.ParseItems(context.Background(), l, v); err == nil {
+			t.Errorf("%s accepted", q)
+		}
+	}
+	if c := a.ConformsTo(); c[len(c)-1] != "http://example.org/conf/cql2-text" {
+		t.Errorf("conformance %v", c)
+	}
+	if _, ok := a.Queryables("", l)["properties"].(members); !ok {
+		t.Fatal("queryables properties")
+	}
+	props := a.Queryables("", l)["properties"].(members)
+	if props[0].name != "geometry" {
+		t.Errorf("no geometry queryable: %v", props[0].name)
+	}
+	doc, _ := json.Marshal(a.OpenAPI("", []*layers.Layer{l}))
+	if !bytes.Contains(doc, []byte(`"name":"filter-lang"`)) {
+		t.Error("filter-lang missing from the OpenAPI document")
+	}
 }
 
 func TestSwapAxesTwiceIsIdentity(t *testing.T) {

@@ -2,6 +2,7 @@ package ogc
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/url"
 	"slices"
@@ -21,6 +22,17 @@ type ItemsQuery struct {
 	BBox  *orb.Bound
 	CRS   CRS
 	Match func(*layers.Feature) bool
+}
+
+// and is the predicate of both (either may be nil).
+func and(a, b func(*layers.Feature) bool) func(*layers.Feature) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(f *layers.Feature) bool { return a(f) && b(f) }
 }
 
 // The parameters of /items every collection has (f, limit and offset are
@@ -50,14 +62,25 @@ func (a *API) ParseItems(ctx context.Context, l *layers.Layer, q url.Values) (It
 	if q.Has("bbox-crs") && !q.Has("bbox") {
 		return out, paramErr("bbox-crs", "is given without bbox")
 	}
-	if out.BBox, err = parseBBox(ctx, q.Get("bbox"), bboxCRS); err != nil {
+	var outline orb.Polygon
+	if out.BBox, outline, err = parseBBox(ctx, q.Get("bbox"), bboxCRS); err != nil {
 		return out, err
 	}
-	match, err := a.Filter(l, q)
+	if outline != nil && a.opt.Intersects != nil {
+		in, err := a.opt.Intersects(l, outline)
+		if err != nil {
+			return out, fmt.Errorf("bbox in %s: %w", bboxCRS.URI, err)
+		}
+		out.Match = in
+	}
+	match, bound, err := a.Filter(l, q)
 	if err != nil {
 		return out, err
 	}
-	out.Match = match
+	out.Match = and(out.Match, match)
+	if out.BBox == nil {
+		out.BBox = bound // the R-tree finds the candidates of an S_INTERSECTS
+	}
 	return out, nil
 }
 
@@ -129,20 +152,20 @@ func (a *API) knownParams(l *layers.Layer) string {
 
 // parseBBox reads minx,miny,maxx,maxy (or the 6-number 3D form, whose
 // heights are ignored) in the CRS c and its axis order, and returns the
-// lon/lat box.
-func parseBBox(ctx context.Context, v string, c CRS) (*orb.Bound, error) {
+// lon/lat box and, for a projected CRS, the box's outline in lon/lat.
+func parseBBox(ctx context.Context, v string, c CRS) (*orb.Bound, orb.Polygon, error) {
 	if v == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 && len(parts) != 6 {
-		return nil, paramErr("bbox", "must be four numbers minx,miny,maxx,maxy (or six with heights), got %d", len(parts))
+		return nil, nil, paramErr("bbox", "must be four numbers minx,miny,maxx,maxy (or six with heights), got %d", len(parts))
 	}
 	n := make([]float64, len(parts))
 	for i, p := range parts {
 		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, paramErr("bbox", "value %q is not a finite number", p)
+			return nil, nil, paramErr("bbox", "value %q is not a finite number", p)
 		}
 		n[i] = f
 	}
@@ -150,10 +173,10 @@ func parseBBox(ctx context.Context, v string, c CRS) (*orb.Bound, error) {
 		n = []float64{n[0], n[1], n[3], n[4]}
 	}
 	if n[1] > n[3] {
-		return nil, paramErr("bbox", "the lower corner's second coordinate exceeds the upper one's")
+		return nil, nil, paramErr("bbox", "the lower corner's second coordinate exceeds the upper one's")
 	}
 	if n[0] > n[2] {
-		return nil, paramErr("bbox", "the lower corner's first coordinate exceeds the upper one's (a box across the antimeridian is not supported)")
+		return nil, nil, paramErr("bbox", "the lower corner's first coordinate exceeds the upper one's (a box across the antimeridian is not supported)")
 	}
 	b := orb.Bound{Min: orb.Point{n[0], n[1]}, Max: orb.Point{n[2], n[3]}}
 	if c.Geographic() {
@@ -167,21 +190,22 @@ func parseBBox(ctx context.Context, v string, c CRS) (*orb.Bound, error) {
 			if c.NorthFirst {
 				order = "lat,lon (the axis order of " + c.URI + ")"
 			}
-			return nil, paramErr("bbox", "lies outside longitude -180…180, latitude -90…90; its axis order is %s", order)
+			return nil, nil, paramErr("bbox", "lies outside longitude -180…180, latitude -90…90; its axis order is %s", order)
 		}
 	}
-	out, err := c.boundToStorage(ctx, b)
+	out, outline, err := c.boundToStorage(ctx, b)
 	if err != nil {
-		return nil, paramErr("bbox", "cannot be converted from %s: %v", c.URI, err)
+		return nil, nil, paramErr("bbox", "cannot be converted from %s: %v", c.URI, err)
 	}
-	return &out, nil
+	return &out, outline, nil
 }
 
 // Filter is the seam where a request's filters become one predicate on a
 // layer's features: FIELD=value parameters (typed by the catalogue),
 // datetime on the layer's temporal field or interval, and `filter` when a
-// FilterCompiler is wired in. nil means no filter.
-func (a *API) Filter(l *layers.Layer, q url.Values) (func(*layers.Feature) bool, error) {
+// FilterCompiler is wired in. nil means no filter. bound, when not nil, is
+// a lon/lat box every match intersects (from the filter's S_INTERSECTS).
+func (a *API) Filter(l *layers.Layer, q url.Values) (match func(*layers.Feature) bool, bound *orb.Bound, err error) {
 	var preds []func(*layers.Feature) bool
 	names := make([]string, 0, len(q))
 	for name := range q {
@@ -192,7 +216,7 @@ func (a *API) Filter(l *layers.Layer, q url.Values) (func(*layers.Feature) bool,
 		if i := l.FieldIndex(name); i >= 0 {
 			p, err := fieldEquals(l.Fields[i], i, q.Get(name))
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			preds = append(preds, p)
 		}
@@ -200,12 +224,12 @@ func (a *API) Filter(l *layers.Layer, q url.Values) (func(*layers.Feature) bool,
 	if v := q.Get("datetime"); q.Has("datetime") {
 		p, err := datetimeFilter(l, v)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		preds = append(preds, p)
 	}
 	if q.Has("filter-lang") && !q.Has("filter") {
-		return nil, paramErr("filter-lang", "is given without filter")
+		return nil, nil, paramErr("filter-lang", "is given without filter")
 	}
 	if q.Has("filter") && a.opt.Filter != nil {
 		lang := q.Get("filter-lang")
@@ -213,35 +237,25 @@ func (a *API) Filter(l *layers.Layer, q url.Values) (func(*layers.Feature) bool,
 			lang = "cql2-text"
 		}
 		if lang != "cql2-text" && lang != "cql2-json" {
-			return nil, paramErr("filter-lang", "%q is not cql2-text or cql2-json", lang)
+			return nil, nil, paramErr("filter-lang", "%q is not cql2-text or cql2-json", lang)
 		}
 		if c := q.Get("filter-crs"); c != "" {
 			if crs, err := parseCRS(a.crss, "filter-crs", c); err != nil {
-				return nil, err
+				return nil, nil, err
 			} else if crs.URI != CRS84URI {
-				return nil, paramErr("filter-crs", "only %s is supported for filter geometries", CRS84URI)
+				return nil, nil, paramErr("filter-crs", "only %s is supported for filter geometries", CRS84URI)
 			}
 		}
-		p, err := a.opt.Filter(l, q.Get("filter"), lang)
+		p, b, err := a.opt.Filter(l, q.Get("filter"), lang)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		preds = append(preds, p)
+		preds, bound = append(preds, p), b
 	}
-	switch len(preds) {
-	case 0:
-		return nil, nil
-	case 1:
-		return preds[0], nil
+	for _, p := range preds {
+		match = and(match, p)
 	}
-	return func(f *layers.Feature) bool {
-		for _, p := range preds {
-			if !p(f) {
-				return false
-			}
-		}
-		return true
-	}, nil
+	return match, bound, nil
 }
 
 // fieldEquals is FIELD=value, the text read as the field's type: a string
