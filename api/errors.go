@@ -9,6 +9,7 @@ import (
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/tiles"
 )
 
 // apiError is an error with its HTTP status and a stable code for clients.
@@ -54,6 +55,9 @@ func writeError(c *gin.Context, err error) {
 		ae = &apiError{status: http.StatusRequestEntityTooLarge, code: "too_large", message: "request body is larger than the limit"}
 	case errors.Is(err, layers.ErrNotFound):
 		ae = notFound(err.Error())
+	case errors.Is(err, tiles.ErrOverviewPending):
+		c.Header("Retry-After", "5")
+		ae = &apiError{status: http.StatusServiceUnavailable, code: "overview_pending", message: err.Error()}
 	case errors.Is(err, layers.ErrUnavailable):
 		ae = &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable", message: err.Error()}
 	case errors.Is(err, context.Canceled):

@@ -15,6 +15,7 @@ import (
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/tiles"
 )
 
 // Config is what the server needs; it is passed in, never global.
@@ -24,10 +25,11 @@ type Config struct {
 	Editor   *spatial.Editor
 	Store    layers.Store // for readiness
 	Log      *slog.Logger
-	Web      fs.FS        // the map page's files; nil serves none
-	MaxBody  int64        // request body limit in bytes; 0 = 32 MiB
-	Ready    *atomic.Bool // true once the index is loaded
-	MaxLimit int          // page size cap; 0 = 10,000
+	Web      fs.FS         // the map page's files; nil serves none
+	MaxBody  int64         // request body limit in bytes; 0 = 32 MiB
+	Ready    *atomic.Bool  // true once the index is loaded
+	MaxLimit int           // page size cap; 0 = 10,000
+	Tiles    *tiles.Source // nil: exact tiles from each layer's minzoom, uncached
 }
 
 type server struct {
@@ -44,6 +46,9 @@ func New(cfg Config) http.Handler {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Tiles == nil {
+		cfg.Tiles = tiles.NewSource(cfg.Index, nil, nil)
 	}
 	if cfg.Ready == nil {
 		cfg.Ready = &atomic.Bool{}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -38,16 +37,12 @@ func (s *server) getTile(c *gin.Context) {
 		writeError(c, badRequest(err.Error()))
 		return
 	}
-	b, n, err := tiles.Encode(c.Request.Context(), s.Index.Snapshot(), ls, t)
+	e, err := s.Tiles.Tile(c.Request.Context(), ls, t, "")
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	if n == 0 {
-		c.Status(http.StatusNoContent)
-		return
-	}
-	c.Data(http.StatusOK, "application/vnd.mapbox-vector-tile", b)
+	writeTile(c.Writer, c.Request, e, false)
 }
 
 // tileLayers resolves "dltb,yjjbnt" to served layers: unknown → 404,

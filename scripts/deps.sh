@@ -4,6 +4,8 @@
 #   run:  GEOS for the geometry engine (cgo)
 #   test: also GDAL's ogrinfo (an independent reader of our files) and
 #         PostGIS for PostgreSQL 15, and makes sure the cluster runs.
+# Go modules come pinned from go.mod (`go mod download`), e.g.
+# github.com/hashicorp/golang-lru/v2 v2.0.7 for the tile cache.
 set -euo pipefail
 mode=${1:-run}
 need=(libgeos-dev)

@@ -16,6 +16,8 @@ import (
 	"github.com/onemap/onemap/api"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/tiles"
+	"github.com/onemap/onemap/tiles/cache"
 	"github.com/onemap/onemap/web"
 )
 
@@ -25,6 +27,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	data := fs.String("data", "./data/onemap.gpkg", "GeoPackage file (created with the demo data when missing)")
 	db := fs.String("db", "", "PostgreSQL/PostGIS URL (instead of --data)")
 	catalog := fs.String("catalog", "", "layer catalogue file (default: the built-in catalogue)")
+	tileCacheMB := fs.Int("tile-cache-mb", 256, "memory for cached tiles, in MB")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,10 +42,11 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	defer store.Close()
 
 	idx := spatial.NewIndex(cat)
+	source := tiles.NewSource(idx, nil, cache.New(int64(*tileCacheMB)<<20))
 	var ready atomic.Bool
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
-		Log: log, Web: web.Files(), Ready: &ready,
+		Log: log, Web: web.Files(), Ready: &ready, Tiles: source,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
