@@ -77,6 +77,8 @@ func New(cfg Config) http.Handler {
 	v1.DELETE("/layers/:layer/features/:fid", s.deleteFeature)
 
 	r.GET("/tiles/:layers/:z/:x/:y", s.getTile)
+	r.GET("/tiles/:layers", s.getTileJSON)
+	r.GET("/style.json", s.getStyle)
 
 	if cfg.Web != nil {
 		r.GET("/", func(c *gin.Context) { c.FileFromFS("/", http.FS(cfg.Web)) })

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -229,5 +230,46 @@ func TestWriteTile(t *testing.T) {
 	writeTile(w, httptest.NewRequest("GET", "/", nil), cache.NewEntry(nil), false)
 	if w.Code != 204 {
 		t.Fatalf("empty tile: %d", w.Code)
+	}
+}
+
+func TestTileJSONAndStyle(t *testing.T) {
+	ts := start(t, filepath.Join(t.TempDir(), "t.gpkg"))
+	seed(t, ts, 2)
+	r := ts.do(t, "GET", "/tiles/dltb.json", "", "X-Forwarded-Proto", "https")
+	var tj struct {
+		TileJSON     string     `json:"tilejson"`
+		Tiles        []string   `json:"tiles"`
+		Bounds       [4]float64 `json:"bounds"`
+		VectorLayers []struct {
+			ID     string            `json:"id"`
+			Fields map[string]string `json:"fields"`
+		} `json:"vector_layers"`
+	}
+	if err := json.Unmarshal(r.body, &tj); err != nil || r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	host := strings.TrimPrefix(ts.URL, "http://")
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != "https://"+host+"/tiles/dltb/{z}/{x}/{y}.mvt" {
+		t.Fatalf("tilejson %s", r.body)
+	}
+	if tj.Bounds[0] != 112 || tj.Bounds[1] != 30 || len(tj.VectorLayers) != 1 || tj.VectorLayers[0].Fields["DLBM"] != "String" {
+		t.Fatalf("tilejson %s", r.body)
+	}
+	for path, status := range map[string]int{"/tiles/dltb,jtlw.json": 200, "/tiles/nosuch.json": 404, "/tiles/bdcdj.json": 403, "/tiles/dltb": 404} {
+		if r := ts.do(t, "GET", path, ""); r.status != status {
+			t.Errorf("%s: %d, want %d", path, r.status, status)
+		}
+	}
+	r = ts.do(t, "GET", "/style.json", "")
+	var st struct {
+		Version int                        `json:"version"`
+		Sources map[string]json.RawMessage `json:"sources"`
+	}
+	if err := json.Unmarshal(r.body, &st); err != nil || r.status != 200 || st.Version != 8 {
+		t.Fatalf("style: %d %s", r.status, r.body)
+	}
+	if _, ok := st.Sources["bdcdj"]; ok || st.Sources["dltb"] == nil {
+		t.Fatalf("style sources: restricted layer in, or dltb out: %v", st.Sources)
 	}
 }

@@ -2,8 +2,10 @@
 # Installs what onemap needs from Debian when it is missing, so `make run` and
 # `make test` work on a fresh machine. Usage: scripts/deps.sh run|test
 #   run:  GEOS for the geometry engine (cgo)
-#   test: also GDAL's ogrinfo (an independent reader of our files) and
-#         PostGIS for PostgreSQL 15, and makes sure the cluster runs.
+#   test: also GDAL's ogrinfo (an independent reader of our files),
+#         PostGIS for PostgreSQL 15 (and makes sure the cluster runs), and
+#         gl-style-validate (npm, pinned by scripts/stylecheck's lockfile;
+#         Node.js and npm come with the machine).
 # Go modules come pinned from go.mod (`go mod download`), e.g.
 # github.com/hashicorp/golang-lru/v2 v2.0.7 for the tile cache.
 set -euo pipefail
@@ -36,4 +38,13 @@ if [ "$mode" = test ]; then
     sleep 1
   done
   pg_isready -h 127.0.0.1 -p 5432 >&2 || { echo "PostgreSQL 15 does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+if [ "$mode" = test ]; then
+  # gl-style-validate checks /style.json (tiles/style_test.go).
+  here=$(cd "$(dirname "$0")" && pwd)
+  if [ ! -x "$here/stylecheck/node_modules/.bin/gl-style-validate" ]; then
+    echo "installing gl-style-validate" >&2
+    npm ci --prefix "$here/stylecheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
 fi
