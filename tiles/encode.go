@@ -16,7 +16,8 @@ import (
 // encoder holds the scratch space of one layer's encoding; encoders are
 // pooled so that a tile costs few allocations.
 type encoder struct {
-	w     LayerWriter
+	w     *LayerWriter
+	own   LayerWriter
 	proj  Projector
 	box   box
 	clip  clipper
@@ -85,7 +86,13 @@ func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *lay
 }
 
 func (e *encoder) start(l *layers.Layer, t maptile.Tile) {
+	e.w = &e.own
 	e.w.Reset(l.ID)
+	e.prepare(l, t)
+}
+
+// prepare readies the encoder for features of l in tile t, written to e.w.
+func (e *encoder) prepare(l *layers.Layer, t maptile.Tile) {
 	e.proj = NewProjector(t)
 	e.box = box{lo: -Buffer, hi: Extent + Buffer}
 	e.keys = e.keys[:0]
@@ -126,6 +133,14 @@ func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
 	default:
 		return nil
 	}
+	e.tags(l, f)
+	e.w.End(t)
+	return nil
+}
+
+// tags writes the feature's id and attributes (nulls left out: MVT has no
+// null, readers take a missing key as one).
+func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
 	if f.ID > 0 {
 		e.w.ID(uint64(f.ID))
 	}
@@ -140,9 +155,34 @@ func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
 		}
 		e.w.Value(uint32(k), v)
 	}
-	e.w.End(t)
-	return nil
 }
+
+// FeatureWriter writes exact features of one layer of one tile into a
+// LayerWriter, as AppendExact does for each of them: for callers that pick
+// the features themselves (overviews).
+type FeatureWriter struct {
+	e *encoder
+	l *layers.Layer
+}
+
+// NewFeatureWriter returns a writer of l's features in tile t into w.
+func NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
+	e := &encoder{w: w}
+	e.prepare(l, t)
+	return &FeatureWriter{e: e, l: l}
+}
+
+// Write writes the feature, clipped, quantised and valid; it reports
+// whether anything was left of it.
+func (fw *FeatureWriter) Write(f *layers.Feature) (bool, error) {
+	n := fw.e.w.Len()
+	err := fw.e.feature(fw.l, f)
+	return fw.e.w.Len() > n, err
+}
+
+// Tags writes the feature's id and attributes into the feature the
+// LayerWriter is writing (a caller-made geometry standing for f).
+func (fw *FeatureWriter) Tags(f *layers.Feature) { fw.e.tags(fw.l, f) }
 
 // project projects a ring or line into e.lbuf, dropping repeated points,
 // and returns it with its bound.

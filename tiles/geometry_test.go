@@ -11,6 +11,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
 	"github.com/twpayne/go-geos"
+
+	"github.com/onemap/onemap/layers"
 )
 
 func ip(xy ...int32) []IPoint {
@@ -192,9 +194,7 @@ func TestEncodeValidPolygons(t *testing.T) {
 		for _, z := range []maptile.Zoom{9, 12, 14, 18} {
 			tl := maptile.At(centre, z)
 			e := encoders.Get().(*encoder)
-			e.w.Reset("t")
-			e.proj = NewProjector(tl)
-			e.box = box{lo: -Buffer, hi: Extent + Buffer}
+			e.start(&layers.Layer{ID: "t"}, tl)
 			if err := e.polygons(mp); err != nil {
 				t.Fatal(err)
 			}
