@@ -83,3 +83,23 @@ func BufferedBound(t maptile.Tile, buffer int) orb.Bound {
 	}
 	return b
 }
+
+// Range is a range of tiles at one zoom, bounds included.
+type Range struct{ X0, X1, Y0, Y1 uint32 }
+
+// TileRange is the range of tiles at zoom z whose bounds, widened by
+// buffer tile units on every side, meet b (a hair wider, so that float
+// rounding never leaves out a tile a feature is drawn in).
+func TileRange(b orb.Bound, z int, buffer int) Range {
+	n := float64(uint64(1) << z)
+	e := float64(buffer)/Extent + 1e-6
+	x0, y0 := Mercator(b.Min[0], b.Max[1])
+	x1, y1 := Mercator(b.Max[0], b.Min[1])
+	// Tile x, widened, spans [x-e, x+1+e]: it meets [x0, x1] when
+	// x0-1-e ≤ x ≤ x1+e.
+	clamp := func(v float64) uint32 { return uint32(max(0, min(n-1, v))) }
+	return Range{
+		X0: clamp(math.Ceil(x0*n - 1 - e)), X1: clamp(math.Floor(x1*n + e)),
+		Y0: clamp(math.Ceil(y0*n - 1 - e)), Y1: clamp(math.Floor(y1*n + e)),
+	}
+}

@@ -18,6 +18,10 @@ import (
 // layer's detail zoom, from its overview.
 const MinZoom = 4
 
+// MaxLayerBytes caps one layer of one tile: an exact layer over it is
+// generalised instead (never truncated).
+const MaxLayerBytes = 500_000
+
 // ErrOverviewPending says a tile needs an overview that is not built yet
 // (the server is up before its overviews are): the API answers 503 with
 // Retry-After, never an oversized exact tile.
@@ -26,12 +30,15 @@ var ErrOverviewPending = errors.New("overview not built yet")
 // Overviews are generalised layers for the zooms below each layer's detail
 // zoom (package tiles/overview).
 type Overviews interface {
-	// DetailZoom is the zoom from which a layer is drawn exactly.
-	DetailZoom(layer string) int
+	// DetailZoom is the zoom from which a layer is drawn exactly; ok is
+	// false while it is not known yet.
+	DetailZoom(layer string) (z int, ok bool)
 	// AppendLayer appends the overview of a layer at tile t (a Tile's
 	// layer field, nothing when empty) with its feature count, and the
 	// data version it is current as of; ErrOverviewPending when it is not
-	// built yet.
+	// built yet. At or past the detail zoom it generalises a tile whose
+	// exact form is over MaxLayerBytes.
+
 	AppendLayer(ctx context.Context, dst []byte, layer string, t maptile.Tile) ([]byte, int, uint64, error)
 }
 
@@ -75,10 +82,11 @@ func (s *Source) changed(ch spatial.Change) {
 	s.cache.Invalidate(ch.Layer, bs, Buffer, Extent, ch.DataVersion)
 }
 
-// DetailZoom is the zoom from which a layer is drawn exactly.
-func (s *Source) DetailZoom(l *layers.Layer) int {
+// DetailZoom is the zoom from which a layer is drawn exactly; ok is false
+// while the overviews are still working it out.
+func (s *Source) DetailZoom(l *layers.Layer) (int, bool) {
 	if s.ov == nil {
-		return l.MinZoom
+		return l.MinZoom, true
 	}
 	return s.ov.DetailZoom(l.ID)
 }
@@ -88,7 +96,11 @@ func (s *Source) LowestZoom(l *layers.Layer) int {
 	if s.ov == nil {
 		return l.MinZoom
 	}
-	return min(MinZoom, s.DetailZoom(l))
+	d, ok := s.DetailZoom(l)
+	if !ok {
+		d = l.MinZoom
+	}
+	return min(MinZoom, d)
 }
 
 // Tile returns tile t of the layers for the access view (a string that
@@ -110,9 +122,19 @@ func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, v
 	var out []byte
 	for _, l := range ls {
 		var err error
-		switch z := int(t.Z); {
-		case z >= s.DetailZoom(l):
+		detail, known := s.DetailZoom(l)
+		z := int(t.Z)
+		switch {
+		case !known:
+			err = ErrOverviewPending
+		case z >= detail:
+			before := len(out)
 			out, _, err = AppendExact(ctx, out, snap, l, t)
+			if err == nil && len(out)-before > MaxLayerBytes && s.ov != nil {
+				var v uint64
+				out, _, v, err = s.ov.AppendLayer(ctx, out[:before], l.ID, t)
+				version = min(version, v)
+			}
 		case z >= s.LowestZoom(l):
 			var v uint64
 			out, _, v, err = s.ov.AppendLayer(ctx, out, l.ID, t)

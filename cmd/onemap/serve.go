@@ -18,6 +18,7 @@ import (
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/tiles"
 	"github.com/onemap/onemap/tiles/cache"
+	"github.com/onemap/onemap/tiles/overview"
 	"github.com/onemap/onemap/web"
 )
 
@@ -42,7 +43,10 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	defer store.Close()
 
 	idx := spatial.NewIndex(cat)
-	source := tiles.NewSource(idx, nil, cache.New(int64(*tileCacheMB)<<20))
+	// Overviews subscribe to the index before the tile cache does, so an
+	// edit reaches them first.
+	ov := overview.New(idx, overview.Options{Log: log})
+	source := tiles.NewSource(idx, ov, cache.New(int64(*tileCacheMB)<<20))
 	var ready atomic.Bool
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
@@ -86,6 +90,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		}()
 	}
 	ready.Store(true)
+	// Overviews build in the background: until a layer's are built, its
+	// tiles below the detail zoom answer 503 with Retry-After.
+	ov.Start(ctx)
 	// Hand back to the OS what loading used and no longer needs, so that
 	// RSS reflects what the index holds.
 	var ms runtime.MemStats
