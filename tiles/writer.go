@@ -65,19 +65,6 @@ func appendVarintField(b []byte, field int, v uint64) []byte {
 	return binary.AppendUvarint(b, v)
 }
 
-func appendPacked(b []byte, field int, vs []uint32) []byte {
-	n := 0
-	for _, v := range vs {
-		n += uvarintLen(uint64(v))
-	}
-	b = appendTag(b, field, wireBytes)
-	b = binary.AppendUvarint(b, uint64(n))
-	for _, v := range vs {
-		b = binary.AppendUvarint(b, uint64(v))
-	}
-	return b
-}
-
 func uvarintLen(v uint64) int {
 	n := 1
 	for v >= 0x80 {
@@ -108,11 +95,12 @@ type LayerWriter struct {
 	feats []byte // encoded Feature messages, each with its field tag
 	n     int
 
-	// the feature being written
+	// the feature being written: tags and geometry commands already
+	// varint-encoded, so that End only copies them
 	id    uint64
 	hasID bool
-	tags  []uint32
-	geom  []uint32
+	tags  []byte
+	geom  []byte
 	cx    int32
 	cy    int32
 }
@@ -186,7 +174,12 @@ func (w *LayerWriter) String(k uint32, s string) {
 		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(uint64(len(s)))+len(s)))
 		w.vals = appendStringField(w.vals, valueString, s)
 	}
-	w.tags = append(w.tags, k, i)
+	w.tag(k, i)
+}
+
+func (w *LayerWriter) tag(k, i uint32) {
+	w.tags = binary.AppendUvarint(w.tags, uint64(k))
+	w.tags = binary.AppendUvarint(w.tags, uint64(i))
 }
 
 // Int tags the feature with key index k = v (uint_value when v ≥ 0,
@@ -204,7 +197,7 @@ func (w *LayerWriter) Int(k uint32, v int64) {
 		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(u)))
 		w.vals = appendVarintField(w.vals, field, u)
 	}
-	w.tags = append(w.tags, k, i)
+	w.tag(k, i)
 }
 
 // Float tags the feature with key index k = v (double_value).
@@ -219,7 +212,7 @@ func (w *LayerWriter) Float(k uint32, v float64) {
 		w.vals = appendTag(w.vals, valueDouble, wireFixed64)
 		w.vals = binary.LittleEndian.AppendUint64(w.vals, bits)
 	}
-	w.tags = append(w.tags, k, i)
+	w.tag(k, i)
 }
 
 // Value tags the feature with key index k = v for a string, int64 or
@@ -244,10 +237,16 @@ func (w *LayerWriter) newValue() uint32 {
 	return i
 }
 
+func (w *LayerWriter) to(p IPoint) {
+	w.geom = binary.AppendUvarint(w.geom, uint64(zigzag(p.X-w.cx)))
+	w.geom = binary.AppendUvarint(w.geom, uint64(zigzag(p.Y-w.cy)))
+	w.cx, w.cy = p.X, p.Y
+}
+
 // MoveTo starts a ring, a line or a run of points at p.
 func (w *LayerWriter) MoveTo(p IPoint) {
-	w.geom = append(w.geom, cmdMoveTo|1<<3, zigzag(p.X-w.cx), zigzag(p.Y-w.cy))
-	w.cx, w.cy = p.X, p.Y
+	w.geom = append(w.geom, cmdMoveTo|1<<3)
+	w.to(p)
 }
 
 // LineTo draws to each of ps in turn.
@@ -255,10 +254,9 @@ func (w *LayerWriter) LineTo(ps []IPoint) {
 	if len(ps) == 0 {
 		return
 	}
-	w.geom = append(w.geom, cmdLineTo|uint32(len(ps))<<3)
+	w.geom = binary.AppendUvarint(w.geom, uint64(cmdLineTo|uint32(len(ps))<<3))
 	for _, p := range ps {
-		w.geom = append(w.geom, zigzag(p.X-w.cx), zigzag(p.Y-w.cy))
-		w.cx, w.cy = p.X, p.Y
+		w.to(p)
 	}
 }
 
@@ -281,10 +279,9 @@ func (w *LayerWriter) Line(l []IPoint) {
 
 // Points writes points as one MoveTo with a count.
 func (w *LayerWriter) Points(ps []IPoint) {
-	w.geom = append(w.geom, cmdMoveTo|uint32(len(ps))<<3)
+	w.geom = binary.AppendUvarint(w.geom, uint64(cmdMoveTo|uint32(len(ps))<<3))
 	for _, p := range ps {
-		w.geom = append(w.geom, zigzag(p.X-w.cx), zigzag(p.Y-w.cy))
-		w.cx, w.cy = p.X, p.Y
+		w.to(p)
 	}
 }
 
@@ -300,28 +297,20 @@ func (w *LayerWriter) End(t GeomType) bool {
 		n += 1 + uvarintLen(w.id)
 	}
 	if len(w.tags) > 0 {
-		m := 0
-		for _, v := range w.tags {
-			m += uvarintLen(uint64(v))
-		}
-		n += 1 + uvarintLen(uint64(m)) + m
+		n += 1 + uvarintLen(uint64(len(w.tags))) + len(w.tags)
 	}
 	n += 2
-	m := 0
-	for _, v := range w.geom {
-		m += uvarintLen(uint64(v))
-	}
-	n += 1 + uvarintLen(uint64(m)) + m
+	n += 1 + uvarintLen(uint64(len(w.geom))) + len(w.geom)
 	w.feats = appendTag(w.feats, layerFeatures, wireBytes)
 	w.feats = binary.AppendUvarint(w.feats, uint64(n))
 	if w.hasID {
 		w.feats = appendVarintField(w.feats, featureID, w.id)
 	}
 	if len(w.tags) > 0 {
-		w.feats = appendPacked(w.feats, featureTags, w.tags)
+		w.feats = appendBytesField(w.feats, featureTags, w.tags)
 	}
 	w.feats = appendVarintField(w.feats, featureType, uint64(t))
-	w.feats = appendPacked(w.feats, featureGeometry, w.geom)
+	w.feats = appendBytesField(w.feats, featureGeometry, w.geom)
 	w.n++
 	w.Begin()
 	return true
