@@ -28,7 +28,20 @@ type encoder struct {
 	rings [][]IPoint
 	segs  []segment
 	keys  []int32 // key index per field position, -1 until used
+	// onInvalid says what to do with a polygon that quantising broke.
+	onInvalid invalidPolicy
+	invalid   bool // the last feature was left out as invalid (skipInvalid)
 }
+
+// invalidPolicy is what the encoder does with polygons that quantising or
+// clipping made invalid.
+type invalidPolicy int
+
+const (
+	repairInvalid invalidPolicy = iota // repair on the grid with GEOS
+	skipInvalid                        // leave the feature out, and say so
+	keepInvalid                        // write it as it is: for size estimates only
+)
 
 var encoders = sync.Pool{New: func() any { return &encoder{} }}
 
@@ -104,6 +117,7 @@ func (e *encoder) prepare(l *layers.Layer, t maptile.Tile) {
 // feature writes one feature; one that is left with no geometry is dropped.
 func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
 	e.w.Begin()
+	e.invalid = false
 	var t GeomType
 	switch g := f.Geometry.(type) {
 	case orb.MultiPolygon:
@@ -178,6 +192,43 @@ func (fw *FeatureWriter) Write(f *layers.Feature) (bool, error) {
 	n := fw.e.w.Len()
 	err := fw.e.feature(fw.l, f)
 	return fw.e.w.Len() > n, err
+}
+
+// WriteIfValid writes the feature like Write, except a polygon that
+// quantising would make invalid: that one is left out (invalid true)
+// rather than repaired, for callers that have a cheaper stand-in for it.
+func (fw *FeatureWriter) WriteIfValid(f *layers.Feature) (written, invalid bool, err error) {
+	fw.e.onInvalid = skipInvalid
+	defer func() { fw.e.onInvalid = repairInvalid }()
+	n := fw.e.w.Len()
+	err = fw.e.feature(fw.l, f)
+	return fw.e.w.Len() > n, fw.e.invalid, err
+}
+
+// ExactSize is about the size in bytes of the exact layer l at tile t
+// (AppendExact's), without repairing what quantising breaks: cheap enough
+// to size up dense tiles.
+func ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	e.start(l, t)
+	e.onInvalid = keepInvalid
+	defer func() { e.onInvalid = repairInvalid }()
+	var err error
+	seen := 0
+	snap.Search(l.ID, BufferedBound(t, Buffer), func(f *layers.Feature) bool {
+		if seen++; seen&255 == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		err = e.feature(l, f)
+		return err == nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(e.w.AppendTo(nil)), nil
 }
 
 // Tags writes the feature's id and attributes into the feature the
@@ -258,7 +309,13 @@ func (e *encoder) polygons(mp orb.MultiPolygon) error {
 		start = end
 	}
 	var bad bool
-	bad, e.segs = Intersecting(e.rings, e.segs)
+	if e.onInvalid != keepInvalid {
+		bad, e.segs = Intersecting(e.rings, e.segs)
+	}
+	if bad && e.onInvalid == skipInvalid {
+		e.invalid = true
+		return nil
+	}
 	if !bad {
 		for _, r := range e.rings {
 			e.w.Ring(r)

@@ -49,11 +49,11 @@ func (o *Overviews) detailZoom(ctx context.Context, snap *spatial.Snapshot, l *l
 		if bestN*10 > o.opt.MaxLayerBytes {
 			continue
 		}
-		out, _, err := tiles.AppendExact(ctx, nil, snap, l, maptile.New(best[0], best[1], maptile.Zoom(z)))
+		size, err := tiles.ExactSize(ctx, snap, l, maptile.New(best[0], best[1], maptile.Zoom(z)))
 		if err != nil {
 			return 0, err
 		}
-		if len(out) <= o.opt.MaxLayerBytes {
+		if size <= o.opt.MaxLayerBytes {
 			return z, nil
 		}
 	}

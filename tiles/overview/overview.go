@@ -7,7 +7,7 @@
 // A layer's detail zoom is its catalogue minzoom, raised while the densest
 // tile of the layer at that zoom would exceed the byte budget
 // (Options.MaxLayerBytes): the densest tile by feature count is encoded
-// exactly and measured.
+// exactly (without repairs) and measured.
 //
 // The rules, one per kind of layer (named as tippecanoe names its own):
 //
@@ -29,8 +29,11 @@
 //     and attributes; smaller ones add up their area and each time the
 //     sum reaches a pixel the feature that tipped it is drawn as a
 //     pixel-sized square (tippecanoe's tiny-polygon reduction: the total
-//     area is about kept). Over budget, the threshold grows fourfold; past
-//     that, the layer falls back to dissolve.
+//     area is about kept). A kept feature under 64 pixels that quantising
+//     would make invalid is drawn as its pixel square too (repairing it
+//     with GEOS costs more than the whole rest of the tile). Over budget,
+//     the threshold grows fourfold; past that, the layer falls back to
+//     dissolve.
 //   - keep-long (line layers): a line at least a pixel long is kept exact;
 //     shorter ones are dropped; over budget the threshold doubles.
 //   - cluster (point layers): points are gathered in cells of 8×8 pixels;

@@ -226,6 +226,9 @@ func ringArea(r orb.Ring) float64 {
 func (b *builder) keepLarge(ctx context.Context) error {
 	proj := tiles.NewProjector(b.t)
 	minArea := float64(pixel * pixel)
+	// Features of this many pixels or more are repaired when quantising
+	// breaks them; smaller ones become pixel squares instead.
+	const bigArea = 64 * pixel * pixel
 	for attempt := 0; attempt < 5; attempt++ {
 		b.w.Reset(b.l.ID)
 		fw := tiles.NewFeatureWriter(&b.w, b.l, b.t)
@@ -236,14 +239,22 @@ func (b *builder) keepLarge(ctx context.Context) error {
 				return
 			}
 			a := areaOf(proj, f)
-			if a >= minArea {
+			if a >= max(bigArea, minArea) {
 				_, werr = fw.Write(f)
 				return
 			}
-			if acc += a; acc < minArea {
+			if a >= minArea {
+				// A small feature that quantising would break stands as
+				// its pixel square (GEOS repairs cost too much here).
+				var invalid bool
+				if _, invalid, werr = fw.WriteIfValid(f); !invalid || werr != nil {
+					return
+				}
+			} else if acc += a; acc < minArea {
 				return
+			} else {
+				acc -= minArea
 			}
-			acc -= minArea
 			c := f.Bound().Center()
 			x, y := proj.Float(c)
 			sx, sy := int32(math.Floor(x/pixel))*pixel, int32(math.Floor(y/pixel))*pixel
