@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -96,7 +97,8 @@ func BenchmarkTiles(b *testing.B) {
 		})
 	}
 	heapBefore := heapMB()
-	ov := overview.New(idx, overview.Options{Log: quiet})
+	// The overviews log each layer's build (rule, detail zoom, tiles, ms).
+	ov := overview.New(idx, overview.Options{Log: slog.New(slog.NewTextHandler(os.Stdout, nil))})
 	start := time.Now()
 	ov.Start(ctx)
 	if err := ov.Wait(ctx); err != nil {
