@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/spatial/inputgeom"
 	"github.com/onemap/onemap/spatial/overlay"
 	"github.com/onemap/onemap/spatial/query"
+	"github.com/onemap/onemap/tiles"
 )
 
 // apiError is an error with its HTTP status and a stable code for clients.
@@ -110,6 +111,9 @@ func v1Errors(c *gin.Context, err error) *apiError {
 			return notFound(nf.Error())
 		}
 		return notFound("not found")
+	case errors.Is(err, tiles.ErrOverviewPending):
+		return &apiError{status: http.StatusServiceUnavailable, code: "overview_pending",
+			message: "this tile comes from a generalised overview that is still being built; try again shortly", header: map[string]string{"Retry-After": "5"}}
 	case errors.Is(err, layers.ErrUnavailable):
 		logFrom(c).Warn("store unavailable", "path", c.Request.URL.Path, "err", err)
 		return &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable",

@@ -20,6 +20,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
+	"github.com/onemap/onemap/tiles"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -51,6 +52,9 @@ type Config struct {
 	InputLimits inputgeom.Limits
 	// AnalysisTimeout is the deadline of one analysis or query; 0 = 30 s.
 	AnalysisTimeout time.Duration
+	// Tiles makes and caches vector tiles; nil: exact tiles from each
+	// layer's minzoom, uncached.
+	Tiles *tiles.Source
 	// AsOf is the date licences must be valid on in compliance reviews
 	// (YYYY-MM-DD); empty: today.
 	AsOf string
@@ -77,6 +81,9 @@ func New(cfg Config) http.Handler {
 	if cfg.Ready == nil {
 		cfg.Ready = &atomic.Bool{}
 		cfg.Ready.Store(true)
+	}
+	if cfg.Tiles == nil {
+		cfg.Tiles = tiles.NewSource(cfg.Index, nil, nil)
 	}
 	if cfg.InputLimits == (inputgeom.Limits{}) {
 		cfg.InputLimits = inputgeom.DefaultLimits
@@ -130,6 +137,8 @@ func (s *server) routes() http.Handler {
 	v1.POST("/analysis/compliance", s.h(v1Errors, s.analyseCompliance))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
+	get(r, "/tiles/:layers", s.h(v1Errors, s.getTileJSON))
+	get(r, "/style.json", s.h(v1Errors, s.getStyle))
 
 	// OGC API – Features (api/ogc.go); the documents that depend on the
 	// catalogue alone answer while the index loads.

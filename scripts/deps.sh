@@ -52,3 +52,12 @@ if [ "$mode" = test ]; then
     npm ci --prefix "$here/openapicheck" --no-audit --no-fund --loglevel=error >/dev/null
   fi
 fi
+
+if [ "$mode" = test ]; then
+  # gl-style-validate checks /style.json (tiles/style_test.go).
+  here=$(cd "$(dirname "$0")" && pwd)
+  if [ ! -x "$here/stylecheck/node_modules/.bin/gl-style-validate" ]; then
+    echo "installing gl-style-validate (scripts/stylecheck)" >&2
+    npm ci --prefix "$here/stylecheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+fi
