@@ -335,6 +335,19 @@ var matrixRoutes = []matrixRoute{
 			b := f.Geometry.Bound()
 			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features?bbox=%f,%f,%f,%f&limit=10000", l.ID, b.Min[0]-1e-6, b.Min[1]-1e-6, b.Max[0]+1e-6, b.Max[1]+1e-6), ""}
 		}},
+	{name: "OGC items", action: auth.Read, ok: []int{200}, check: listsFeature,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			b := f.Geometry.Bound()
+			return matrixCall{"GET", fmt.Sprintf("/ogc/collections/%s/items?bbox=%f,%f,%f,%f&limit=10000&f=json", l.ID, b.Min[0]-1e-6, b.Min[1]-1e-6, b.Max[0]+1e-6, b.Max[1]+1e-6), ""}
+		}},
+	{name: "OGC item", action: auth.Read, ok: []int{200}, outside: 404,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			return matrixCall{"GET", fmt.Sprintf("/ogc/collections/%s/items/%d?f=json", l.ID, f.ID), ""}
+		}},
+	{name: "OGC create", action: auth.Write, ok: []int{201}, outside: 403,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			return matrixCall{"POST", "/ogc/collections/" + l.ID + "/items", featureBody(l, f)}
+		}},
 	{name: "get feature", action: auth.Read, ok: []int{200}, outside: 404,
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features/%d", l.ID, f.ID), ""}

@@ -145,3 +145,14 @@ func (s *server) keepInRegion(c *gin.Context, rs []query.Result, a action) []que
 	}
 	return out
 }
+
+// bothMatch keeps the features both filters keep (nil keeps all).
+func bothMatch(a, b func(*layers.Feature) bool) func(*layers.Feature) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(f *layers.Feature) bool { return b(f) && a(f) }
+}

@@ -18,12 +18,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/metrics"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
 	"github.com/onemap/onemap/spatial/region"
+	"github.com/onemap/onemap/tiles"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -75,11 +77,18 @@ type Config struct {
 	// MaxBBoxDeg2 is the largest bbox of a feature listing, in square
 	// degrees (0: 400, a large province; larger: 422).
 	MaxBBoxDeg2 float64
+	// OGC holds the OGC API's seams: Project for the Gauss-Krüger zones,
+	// Filter for `filter`, Intersects for a bbox in a zone; left nil they
+	// are spatial/crs and spatial/cql2. Its page sizes come from MaxLimit.
+	OGC ogc.Options
 	// InputLimits bound analysis and query geometries (vertices, area);
 	// zero: inputgeom.DefaultLimits.
 	InputLimits inputgeom.Limits
 	// AnalysisTimeout is the deadline of one analysis or query; 0 = 30 s.
 	AnalysisTimeout time.Duration
+	// Tiles makes and caches vector tiles; nil: exact tiles from each
+	// layer's minzoom, uncached.
+	Tiles *tiles.Source
 	// AsOf is the date licences must be valid on in compliance reviews
 	// (YYYY-MM-DD); empty: today.
 	AsOf string
@@ -91,6 +100,8 @@ type server struct {
 	rates    *rateLimiter
 	analyses chan struct{} // one token per running analysis
 	httpm    *httpMetrics
+	ogc      *ogc.API
+	ogcTime  temporalCache
 }
 
 // New returns the HTTP handler with every route of onemap.
@@ -107,6 +118,9 @@ func New(cfg Config) http.Handler {
 	if cfg.Ready == nil {
 		cfg.Ready = &atomic.Bool{}
 		cfg.Ready.Store(true)
+	}
+	if cfg.Tiles == nil {
+		cfg.Tiles = tiles.NewSource(cfg.Index, nil, nil)
 	}
 	if cfg.InputLimits == (inputgeom.Limits{}) {
 		cfg.InputLimits = inputgeom.DefaultLimits
@@ -134,6 +148,11 @@ func New(cfg Config) http.Handler {
 		if err := metrics.RegisterIndex(cfg.Metrics, cfg.Index); err != nil {
 			panic(err) // a new registry holds nothing it could clash with
 		}
+		if c := cfg.Tiles.Cache(); c != nil {
+			if err := metrics.RegisterTileCache(cfg.Metrics, c.Stats); err != nil {
+				panic(err)
+			}
+		}
 	}
 	if cfg.Regions == nil {
 		cfg.Regions = region.New(cfg.Index)
@@ -144,6 +163,8 @@ func New(cfg Config) http.Handler {
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies},
 		rates: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), analyses: make(chan struct{}, cfg.MaxAnalyses),
 		httpm: newHTTPMetrics(cfg.Metrics)}
+	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
+	s.ogc = ogc.New(cfg.Catalog, ogcDefaults(cfg.OGC))
 	return s.routes()
 }
 
@@ -192,6 +213,27 @@ func (s *server) routes() http.Handler {
 	v1.POST("/analysis/compliance", s.limitAnalyses, s.h(v1Errors, s.analyseCompliance))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.limitRate, s.deadline, s.h(v1Errors, s.getTile))
+	get(r, "/tiles/:layers", s.h(v1Errors, s.getTileJSON))
+	get(r, "/style.json", s.h(v1Errors, s.getStyle))
+
+	// OGC API – Features (api/ogc.go); the documents that depend on the
+	// catalogue alone answer while the index loads.
+	o := r.Group("/ogc")
+	get(o, "", s.h(ogcErrors, s.ogcLanding))
+	get(o, "/", s.h(ogcErrors, s.ogcLanding)) // the OpenAPI document's "/" under its server …/ogc
+	get(o, "/conformance", s.h(ogcErrors, s.ogcConformance))
+	get(o, "/api", s.h(ogcErrors, s.ogcOpenAPI))
+	oc := o.Group("/collections", s.whenReady, s.limitRate, s.deadline)
+	get(oc, "", s.h(ogcErrors, s.ogcCollections))
+	get(oc, "/:layer", s.h(ogcErrors, s.ogcCollection))
+	get(oc, "/:layer/queryables", s.h(ogcErrors, s.ogcQueryables))
+	get(oc, "/:layer/schema", s.h(ogcErrors, s.ogcSchema))
+	get(oc, "/:layer/items", s.h(ogcErrors, s.ogcItems))
+	oc.POST("/:layer/items", s.h(ogcErrors, s.ogcCreate))
+	get(oc, "/:layer/items/:fid", s.h(ogcErrors, s.ogcItem))
+	oc.PUT("/:layer/items/:fid", s.h(ogcErrors, s.ogcReplace))
+	oc.PATCH("/:layer/items/:fid", s.h(ogcErrors, s.ogcUpdate))
+	oc.DELETE("/:layer/items/:fid", s.h(ogcErrors, s.deleteFeature))
 
 	if s.Web != nil {
 		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })

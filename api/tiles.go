@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/tiles"
+	"github.com/onemap/onemap/tiles/cache"
 )
 
 // getTile answers GET /tiles/{layers}/{z}/{x}/{y}.mvt (or .pbf): an MVT of
@@ -45,27 +45,21 @@ func (s *server) getTile(c *gin.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	snap := s.Index.Snapshot()
-	b, n, err := tiles.Encode(c.Request.Context(), snap, ls, t)
+	// Every caller allowed to ask gets the same tile from the shared cache;
+	// a region-bound caller's is cut from it (and not cached: it is theirs).
+	view, private := s.Policy.TileView(principal(c), ls)
+	e, err := s.Tiles.Tile(c.Request.Context(), ls, t, "")
 	if err != nil {
 		return err
 	}
-	view, private := s.Policy.TileView(principal(c), ls)
-	if private {
-		// Tiles some callers may not see stay out of shared caches.
-		c.Header("Cache-Control", "private, no-cache")
-		c.Header("Vary", "Authorization, Cookie")
-	}
-	if view != "" && n > 0 {
-		if b, n, err = s.cutToRegion(c, snap, ls, b); err != nil {
+	if view != "" && !e.Empty() {
+		b, _, err := s.cutToRegion(c, s.Index.Snapshot(), ls, e.Body)
+		if err != nil {
 			return err
 		}
+		e = cache.NewEntry(b)
 	}
-	if n == 0 {
-		c.Status(http.StatusNoContent)
-		return nil
-	}
-	c.Data(http.StatusOK, "application/vnd.mapbox-vector-tile", b)
+	writeTile(c.Writer, c.Request, e, private)
 	return nil
 }
 

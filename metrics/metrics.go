@@ -16,6 +16,7 @@ import (
 
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/tiles/cache"
 )
 
 // NewRegistry returns a registry with the Go runtime and process
@@ -174,4 +175,32 @@ func (l *FeedLag) rows() float64 {
 		return -1
 	}
 	return float64(max(0, h-l.applied.Load()))
+}
+
+// RegisterTileCache adds the tile cache's counters, read at scrape time:
+// onemap_tile_cache_{hits,misses,evicted,invalidated,refused}_total,
+// onemap_tile_cache_entries and onemap_tile_cache_bytes.
+func RegisterTileCache(reg prometheus.Registerer, stats func() cache.Stats) error {
+	counter := func(name, help string, v func(cache.Stats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "onemap_tile_cache_" + name + "_total", Help: help},
+			func() float64 { return float64(v(stats())) })
+	}
+	gauge := func(name, help string, v func(cache.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "onemap_tile_cache_" + name, Help: help},
+			func() float64 { return v(stats()) })
+	}
+	for _, c := range []prometheus.Collector{
+		counter("hits", "Tile lookups answered from the cache.", func(s cache.Stats) int64 { return s.Hits }),
+		counter("misses", "Tile lookups that made the tile.", func(s cache.Stats) int64 { return s.Misses }),
+		counter("evicted", "Tiles dropped to make room.", func(s cache.Stats) int64 { return s.Evicted }),
+		counter("invalidated", "Tiles dropped because an edit touched them.", func(s cache.Stats) int64 { return s.Invalidated }),
+		counter("refused", "Tiles not cached because an edit came after the data they were made from.", func(s cache.Stats) int64 { return s.Refused }),
+		gauge("entries", "Tiles in the cache.", func(s cache.Stats) float64 { return float64(s.Entries) }),
+		gauge("bytes", "Bytes of tiles in the cache.", func(s cache.Stats) float64 { return float64(s.Bytes) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
