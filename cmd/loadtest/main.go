@@ -101,8 +101,7 @@ func run() error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	rssReady := rssMB(srv.Process.Pid)
-	fmt.Printf("ready in %v, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssReady)
+	fmt.Printf("ready in %v, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssMB(srv.Process.Pid))
 
 	var cat struct {
 		Layers []struct {
@@ -122,6 +121,27 @@ func run() error {
 	if len(b) != 4 {
 		return fmt.Errorf("no dltb bounds")
 	}
+
+	// The overviews (tiles below each layer's detail zoom) are built after
+	// readiness and answer 503 until then, as they should: the load starts
+	// once a z12 tile answers, and RSS "at ready" is read then.
+	cx, cy := (b[0]+b[2])/2, (b[1]+b[3])/2
+	probe := fmt.Sprintf("%s/tiles/dltb/12/%d/%d.mvt", base, int((cx+180)/360*4096),
+		int((1-math.Log(math.Tan(cy*math.Pi/180)+1/math.Cos(cy*math.Pi/180))/math.Pi)/2*4096))
+	for {
+		res, err := http.Get(probe)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	rssReady := rssMB(srv.Process.Pid)
+	fmt.Printf("overviews built %v after start, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssReady)
+	start = time.Now()
 
 	st := newStats()
 	var sent atomic.Int64
