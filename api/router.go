@@ -19,6 +19,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
+	"github.com/onemap/onemap/spatial/supervise"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -49,6 +50,8 @@ type Config struct {
 	// AsOf is the date licences must be valid on in compliance reviews
 	// (YYYY-MM-DD); empty: today.
 	AsOf string
+	// Supervision keeps the supervision verdicts; nil: those routes answer 503.
+	Supervision *supervise.Engine
 }
 
 type server struct {
@@ -119,6 +122,12 @@ func (s *server) routes() http.Handler {
 	v1.POST("/query", s.h(v1Errors, s.query))
 	v1.POST("/analysis/overlay", s.h(v1Errors, s.analyseOverlay))
 	v1.POST("/analysis/compliance", s.h(v1Errors, s.analyseCompliance))
+
+	get(v1, "/supervision/patches", s.h(v1Errors, s.listPatches))
+	get(v1, "/supervision/patches/:id", s.h(v1Errors, s.getPatch))
+	v1.PUT("/supervision/patches/:id/check", s.h(v1Errors, s.putPatchCheck))
+	get(v1, "/supervision/mining", s.h(v1Errors, s.listMining))
+	get(v1, "/supervision/idle", s.h(v1Errors, s.listIdle))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
 

@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/api"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/supervise"
 	"github.com/onemap/onemap/web"
 )
 
@@ -68,12 +69,16 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	defer store.Close()
 
 	idx := spatial.NewIndex(cat)
+	sup, err := newSupervision(idx, store, *asOf, log)
+	if err != nil {
+		return err
+	}
 	var ready atomic.Bool
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
 		Log: log, Web: web.Files(), Ready: &ready,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
-		AsOf: *asOf, AnalysisTimeout: *analysisTimeout,
+		AsOf: *asOf, AnalysisTimeout: *analysisTimeout, Supervision: sup,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -115,6 +120,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 			}
 		}()
 	}
+	// The verdicts are computed in the background; their routes answer
+	// "computing" (503) until done.
+	sup.Start(ctx)
 	ready.Store(true)
 	// Hand back to the OS what loading used and no longer needs, so that
 	// RSS reflects what the index holds.
@@ -136,4 +144,17 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newSupervision is the supervision engine over idx with DESIGN.md's rules
+// judged as of asOf (empty: today), keeping field checks in the store when
+// it can.
+func newSupervision(idx *spatial.Index, store layers.Store, asOf string, log *slog.Logger) (*supervise.Engine, error) {
+	rules := supervise.DefaultRules()
+	rules.AsOf = asOf
+	if asOf == "" {
+		rules.AsOf = time.Now().Format(time.DateOnly)
+	}
+	checks, _ := store.(layers.CheckStore)
+	return supervise.NewEngine(idx, supervise.Options{Rules: rules, Checks: checks, Log: log})
 }
