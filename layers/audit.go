@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/paulmach/orb/geojson"
 )
 
 // CheckResult is what a supervisor found on the ground (核查结果).
@@ -120,4 +122,18 @@ type HistoryStore interface {
 	// FeatureHistory returns the changes of one feature, oldest first
 	// (bulk imports are not listed per feature).
 	FeatureHistory(ctx context.Context, layer string, id int64) ([]Revision, error)
+}
+
+// RevisionRecord is a feature as an audit trail records it:
+// {"version","geometry","properties"} (nil for no feature). PostGIS's
+// onemap_history holds the same shape.
+func RevisionRecord(l *Layer, f *Feature) (json.RawMessage, error) {
+	if f == nil {
+		return nil, nil
+	}
+	return json.Marshal(struct {
+		Version    int64             `json:"version"`
+		Geometry   *geojson.Geometry `json:"geometry"`
+		Properties map[string]any    `json:"properties"`
+	}{f.Version, geojson.NewGeometry(f.Geometry), l.Properties(f)})
 }
