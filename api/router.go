@@ -117,6 +117,7 @@ func (s *server) routes() http.Handler {
 	get(v1, "/layers/:layer/features/:fid", s.h(v1Errors, s.getFeature))
 	v1.PUT("/layers/:layer/features/:fid", s.h(v1Errors, s.replaceFeature))
 	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
+	get(v1, "/layers/:layer/features/:fid/history", s.h(v1Errors, s.featureHistory))
 
 	get(v1, "/identify", s.h(v1Errors, s.identify))
 	v1.POST("/query", s.h(v1Errors, s.query))
