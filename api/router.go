@@ -19,6 +19,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
+	"github.com/onemap/onemap/spatial/landuse"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -56,7 +57,8 @@ type Config struct {
 
 type server struct {
 	Config
-	links linkRule
+	links   linkRule
+	landUse *landuse.Calculator // nil without Supervision
 }
 
 // New returns the HTTP handler with every route of onemap.
@@ -84,6 +86,9 @@ func New(cfg Config) http.Handler {
 		cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
+	if cfg.Supervision != nil {
+		s.landUse = landuse.New(cfg.Supervision)
+	}
 	return s.routes()
 }
 
@@ -129,6 +134,8 @@ func (s *server) routes() http.Handler {
 	v1.PUT("/supervision/patches/:id/check", s.h(v1Errors, s.putPatchCheck))
 	get(v1, "/supervision/mining", s.h(v1Errors, s.listMining))
 	get(v1, "/supervision/idle", s.h(v1Errors, s.listIdle))
+	get(v1, "/supervision/summary", s.h(v1Errors, s.supervisionSummary))
+	get(v1, "/stats/landuse", s.h(v1Errors, s.landUseStats))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
 

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/spatial/landuse"
 	"github.com/onemap/onemap/spatial/overlay"
 	"github.com/onemap/onemap/spatial/supervise"
 )
@@ -24,7 +25,7 @@ import (
 
 // supervision returns the engine, or the answer that it cannot serve yet.
 func (s *server) supervision() (*supervise.Engine, error) {
-	if s.Supervision == nil {
+	if s.Supervision == nil || s.landUse == nil {
 		return nil, &apiError{status: http.StatusServiceUnavailable, code: "not_configured", message: "supervision is not enabled on this server"}
 	}
 	return s.Supervision, nil
@@ -331,5 +332,88 @@ func supervisionError(err error) *apiError {
 	case errors.Is(err, supervise.ErrNoCheckStore):
 		return &apiError{status: http.StatusServiceUnavailable, code: "not_configured", message: err.Error()}
 	}
+	return nil
+}
+
+// statsParams reads region= and level= of the statistics routes.
+func statsParams(c *gin.Context) (string, int, error) {
+	level := 0
+	if v := c.Query("level"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return "", 0, badRequest(fmt.Sprintf("level %q is not one of 2, 4, 6, 9", v))
+		}
+		level = n
+	}
+	return c.Query("region"), level, nil
+}
+
+// authorizeAll checks that the caller may read every named layer.
+func (s *server) authorizeAll(c *gin.Context, ids ...string) error {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		l, err := s.catalogLayer(id)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(c, l, readLayer); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// supervisionSummary answers GET /api/v1/supervision/summary: counts and
+// areas by verdict and reason per admin region.
+func (s *server) supervisionSummary(c *gin.Context) error {
+	e, err := s.supervision()
+	if err != nil {
+		return err
+	}
+	ro := e.Rules().Roles
+	if err := s.authorizeAll(c, ro.Patches, ro.Mining, ro.Supplies, ro.Approvals, ro.Farmland, ro.RedLine, ro.Boundary, ro.Parcels, ro.Licences); err != nil {
+		return err
+	}
+	regionCode, level, err := statsParams(c)
+	if err != nil {
+		return err
+	}
+	sum, err := e.Summary(s.Index.Snapshot(), regionCode, level)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(c) {
+		return writeCSV(c, "supervision-summary", func(b *bytes.Buffer) error { return supervise.WriteSummaryCSV(b, sum) })
+	}
+	c.JSON(http.StatusOK, sum)
+	return nil
+}
+
+// landUseStats answers GET /api/v1/stats/landuse: area by land-use class,
+// farmland grade and the approved → supplied → built → idle chain per
+// admin region.
+func (s *server) landUseStats(c *gin.Context) error {
+	e, err := s.supervision()
+	if err != nil {
+		return err
+	}
+	ro := e.Rules().Roles
+	if err := s.authorizeAll(c, ro.Parcels, landuse.GradesLayer, ro.Approvals, ro.Supplies, ro.Patches); err != nil {
+		return err
+	}
+	regionCode, level, err := statsParams(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.landUse.Stats(s.Index.Snapshot(), regionCode, level)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(c) {
+		return writeCSV(c, "landuse", func(b *bytes.Buffer) error { return landuse.WriteCSV(b, st) })
+	}
+	c.JSON(http.StatusOK, st)
 	return nil
 }

@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -73,9 +75,11 @@ func TestSupervisionAPI(t *testing.T) {
 	ts, d, e := startSupervision(t)
 
 	// Until the verdicts are computed: 503 "computing" with Retry-After.
-	r := ts.do(t, "GET", "/api/v1/supervision/patches", "")
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || errorOf(t, r)["code"] != "computing" {
-		t.Fatalf("before the verdicts: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+	for _, path := range []string{"/api/v1/supervision/patches", "/api/v1/supervision/summary", "/api/v1/stats/landuse", "/api/v1/supervision/idle"} {
+		r := ts.do(t, "GET", path, "")
+		if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" || errorOf(t, r)["code"] != "computing" {
+			t.Fatalf("%s before the verdicts: %d %s (Retry-After %q)", path, r.status, r.body, r.header.Get("Retry-After"))
+		}
 	}
 	waitReady(t, e)
 
@@ -210,6 +214,69 @@ func TestSupervisionAPI(t *testing.T) {
 		}
 		if !slices.Contains(recs[0], "面积(亩)") {
 			t.Errorf("%s CSV header %v", x.path, recs[0])
+		}
+	}
+}
+
+// TestSummaryAndLandUseAPI: the county summary lists every county with
+// its planted verdict counts; both tables come as CSV with Chinese headers.
+func TestSummaryAndLandUseAPI(t *testing.T) {
+	ts, d, e := startSupervision(t)
+	waitReady(t, e)
+	var sum struct {
+		Level int `json:"level"`
+		Rows  []struct {
+			Code     string                         `json:"code"`
+			Name     string                         `json:"name"`
+			Verdicts map[string]struct{ Count int } `json:"verdicts"`
+		} `json:"rows"`
+	}
+	r := ts.do(t, "GET", "/api/v1/supervision/summary?level=6", "")
+	if err := json.Unmarshal(r.body, &sum); err != nil || r.status != 200 {
+		t.Fatalf("summary: %d %s", r.status, r.body)
+	}
+	if sum.Level != 6 || len(sum.Rows) != len(d.Manifest.Counties) {
+		t.Fatalf("summary level %d with %d rows for %d counties", sum.Level, len(sum.Rows), len(d.Manifest.Counties))
+	}
+	for i, county := range d.Manifest.Counties {
+		row := sum.Rows[i]
+		if row.Code != county.Code || row.Name != county.Name {
+			t.Errorf("row %d: %s %s, county %s %s", i, row.Code, row.Name, county.Code, county.Name)
+		}
+		for _, v := range supervise.Verdicts {
+			want := len(casesWhere(d, func(c fixtures.Case) bool { return c.County == county.Code && c.Verdict == string(v) }))
+			if row.Verdicts[string(v)].Count != want {
+				t.Errorf("county %s: %d %s, manifest %d", county.Code, row.Verdicts[string(v)].Count, v, want)
+			}
+		}
+	}
+	var lu struct {
+		Rows []struct {
+			Code   string  `json:"code"`
+			AreaM2 float64 `json:"area_m2"`
+		} `json:"rows"`
+	}
+	r = ts.do(t, "GET", "/api/v1/stats/landuse?level=6", "")
+	if err := json.Unmarshal(r.body, &lu); err != nil || r.status != 200 || len(lu.Rows) != len(d.Manifest.Counties) {
+		t.Fatalf("land use: %d %.200s", r.status, r.body)
+	}
+	for i, county := range d.Manifest.Counties {
+		if lu.Rows[i].Code != county.Code || math.Abs(lu.Rows[i].AreaM2-county.AreaM2) > 1e-6*county.AreaM2 {
+			t.Errorf("land use row %d: %+v, county %s of %.2f m²", i, lu.Rows[i], county.Code, county.AreaM2)
+		}
+	}
+	for _, x := range []struct{ path, head string }{
+		{"/api/v1/supervision/summary?level=6&f=csv", "行政区代码,行政区名称,变化图斑数"}, {"/api/v1/stats/landuse?f=csv", "行政区代码,行政区名称,统计项"},
+	} {
+		r := ts.do(t, "GET", x.path, "")
+		if r.status != 200 || !strings.HasPrefix(string(r.body), "\uFEFF"+x.head) || !strings.Contains(string(r.body), "合计") {
+			t.Errorf("%s: %d %.120s", x.path, r.status, r.body)
+		}
+	}
+	for _, bad := range []string{"/api/v1/supervision/summary?level=5", "/api/v1/supervision/summary?level=x",
+		"/api/v1/stats/landuse?region=4299&level=2", "/api/v1/stats/landuse?region=42a"} {
+		if r := ts.do(t, "GET", bad, ""); r.status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", bad, r.status, r.body)
 		}
 	}
 }

@@ -140,3 +140,45 @@ func (e *Engine) WriteCSV(w io.Writer, layer string, rows []Row) error {
 	}
 	return nil
 }
+
+// WriteSummaryCSV writes a summary as CSV (UTF-8 with a BOM, Chinese
+// headers): one row per region, then the total; areas in 亩 to 0.0001.
+func WriteSummaryCSV(w io.Writer, s *Summary) error {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	head := []string{"行政区代码", "行政区名称", "变化图斑数", "变化图斑面积(亩)"}
+	for _, v := range Verdicts {
+		head = append(head, v.Label()+"数", v.Label()+"面积(亩)")
+	}
+	for _, r := range Reasons {
+		head = append(head, r.Label()+"数", r.Label()+"面积(亩)")
+	}
+	head = append(head, "违法占耕面积(亩)", "违法占耕占变化图斑面积比例(%)", "矿山监测图斑数", "供地数", "供地面积(亩)", "已核查数", "核查与判定不一致数", "无法判定数")
+	cw.Write(head)
+	n := strconv.Itoa
+	write := func(r SummaryRow) {
+		rec := []string{r.Code, r.Name, n(r.Patches.Count), mu(r.Patches.AreaM2)}
+		for _, v := range Verdicts {
+			rec = append(rec, n(r.Verdicts[v].Count), mu(r.Verdicts[v].AreaM2))
+		}
+		for _, x := range Reasons {
+			rec = append(rec, n(r.Reasons[x].Count), mu(r.Reasons[x].AreaM2))
+		}
+		rec = append(rec, mu(r.IllegalCultivatedM2), strconv.FormatFloat(100*r.IllegalCultivatedShare, 'f', 2, 64),
+			n(r.Mining.Count), n(r.Supplies.Count), mu(r.Supplies.AreaM2), n(r.Checked), n(r.Disagreements), n(r.Unjudged))
+		cw.Write(rec)
+	}
+	for _, r := range s.Rows {
+		write(r)
+	}
+	total := s.Total
+	total.Code, total.Name = "合计", s.Total.Name
+	write(total)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

@@ -488,3 +488,6 @@ func cmpID(a, b int64) int {
 	}
 	return 0
 }
+
+// Regions is the resolver that places features in admin regions.
+func (e *Engine) Regions() *region.Resolver { return e.regions }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -445,5 +446,103 @@ func TestNotReadyUntilComputed(t *testing.T) {
 	}
 	if _, err := e.Findings("dltb"); !errors.Is(err, supervise.ErrNotJudged) {
 		t.Errorf("findings of dltb: %v", err)
+	}
+}
+
+// TestSummaryByCounty: at county level every county of the manifest has
+// the counts per verdict and reason of its planted cases, and 违法占耕 is
+// the cultivated part of its unapproved patches as the manifest's parcel
+// evidence measures it; every level adds up to the same total.
+func TestSummaryByCounty(t *testing.T) {
+	d := demotest.Load(t, 2, testScale)
+	e := readyEngine(t, d.Index, supervise.Options{})
+	snap := d.Index.Snapshot()
+	s, err := e.Summary(snap, "", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]supervise.SummaryRow{}
+	for _, r := range s.Rows {
+		rows[r.Code] = r
+	}
+	dltb := d.Catalog.Layer("dltb")
+	for _, county := range d.Manifest.Counties {
+		r, ok := rows[county.Code]
+		if !ok {
+			t.Errorf("county %s missing from the summary", county.Code)
+			continue
+		}
+		if r.Name != county.Name {
+			t.Errorf("county %s named %q, manifest %q", county.Code, r.Name, county.Name)
+		}
+		verdicts := map[supervise.Verdict]int{}
+		reasons := map[supervise.Reason]int{}
+		var cultivated float64
+		for _, c := range d.Manifest.Cases {
+			if c.County != county.Code {
+				continue
+			}
+			if c.Verdict != "" {
+				verdicts[supervise.Verdict(c.Verdict)]++
+			}
+			for _, rs := range c.Reasons {
+				reasons[supervise.Reason(rs)]++
+			}
+			if c.Verdict == string(supervise.Unapproved) {
+				for i, id := range c.Evidence["dltb"] {
+					if code, _ := dltb.Value(d.Features["dltb"][id-1], "DLBM").(string); strings.HasPrefix(code, "01") {
+						cultivated += c.EvidenceM2["dltb"][i]
+					}
+				}
+			}
+		}
+		for _, v := range supervise.Verdicts {
+			if r.Verdicts[v].Count != verdicts[v] {
+				t.Errorf("county %s: %d %s, manifest %d", county.Code, r.Verdicts[v].Count, v, verdicts[v])
+			}
+		}
+		for _, rs := range supervise.Reasons {
+			if r.Reasons[rs].Count != reasons[rs] {
+				t.Errorf("county %s: %d %s, manifest %d", county.Code, r.Reasons[rs].Count, rs, reasons[rs])
+			}
+		}
+		if math.Abs(r.IllegalCultivatedM2-cultivated) > 0.05 {
+			t.Errorf("county %s: 违法占耕 %.2f m², manifest parcels %.2f", county.Code, r.IllegalCultivatedM2, cultivated)
+		}
+		if r.Patches.AreaM2 <= 0 || math.Abs(r.IllegalCultivatedShare-r.IllegalCultivatedM2/r.Patches.AreaM2) > 1e-12 {
+			t.Errorf("county %s: share %v", county.Code, r.IllegalCultivatedShare)
+		}
+	}
+	if len(s.Rows) != len(d.Manifest.Counties) {
+		t.Errorf("%d rows for %d counties", len(s.Rows), len(d.Manifest.Counties))
+	}
+	for _, level := range supervise.Levels {
+		ls, err := e.Summary(snap, "", level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := func(a, b supervise.Tally) bool { return a.Count == b.Count && math.Abs(a.AreaM2-b.AreaM2) < 1e-6 }
+		if !same(ls.Total.Patches, s.Total.Patches) || !same(ls.Total.Mining, s.Total.Mining) || !same(ls.Total.Supplies, s.Total.Supplies) ||
+			ls.Total.Patches.Count != len(d.Features["wpbhtb"]) {
+			t.Errorf("level %d totals %+v, county level %+v", level, ls.Total.Patches, s.Total.Patches)
+		}
+		for _, r := range ls.Rows {
+			if len(r.Code) > level {
+				t.Errorf("level %d row %s", level, r.Code)
+			}
+		}
+	}
+	one := d.Manifest.Counties[0].Code
+	if rs, err := e.Summary(snap, one, 0); err != nil || rs.Level != 9 || rs.Total.Patches.Count != rows[one].Patches.Count {
+		t.Errorf("summary of county %s: %+v %v", one, rs, err)
+	}
+	var qe *supervise.QueryError
+	for _, bad := range []struct {
+		region string
+		level  int
+	}{{"", 5}, {"429901", 4}, {"42x", 6}} {
+		if _, err := e.Summary(snap, bad.region, bad.level); !errors.As(err, &qe) {
+			t.Errorf("summary region %q level %d: %v", bad.region, bad.level, err)
+		}
 	}
 }
