@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/codec"
 	"github.com/onemap/onemap/spatial/coordfile"
@@ -16,6 +17,7 @@ import (
 	"github.com/onemap/onemap/spatial/inputgeom"
 	"github.com/onemap/onemap/spatial/overlay"
 	"github.com/onemap/onemap/spatial/query"
+	"github.com/onemap/onemap/tiles"
 )
 
 // apiError is an error with its HTTP status and a stable code for clients.
@@ -112,6 +114,9 @@ func v1Errors(c *gin.Context, err error) *apiError {
 			return notFound(nf.Error())
 		}
 		return notFound("not found")
+	case errors.Is(err, tiles.ErrOverviewPending):
+		return &apiError{status: http.StatusServiceUnavailable, code: "overview_pending",
+			message: "this tile comes from a generalised overview that is still being built; try again shortly", header: map[string]string{"Retry-After": "5"}}
 	case errors.Is(err, layers.ErrUnavailable):
 		logFrom(c).Warn("store unavailable", "path", c.Request.URL.Path, "err", err)
 		return &apiError{status: http.StatusServiceUnavailable, code: "store_unavailable",
@@ -124,6 +129,22 @@ func v1Errors(c *gin.Context, err error) *apiError {
 	}
 	logFrom(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
 	return &apiError{status: http.StatusInternalServerError, code: "internal", message: "internal error"}
+}
+
+// ogcErrors is the mapping of /ogc: a failed If-Match is 412 Precondition
+// Failed (RFC 9110, as OGC API – Features Part 4 expects), a parameter the
+// protocol refuses is a 400; the rest is as /api/v1 maps it.
+func ogcErrors(c *gin.Context, err error) *apiError {
+	var ce *layers.ConflictError
+	var pe *ogc.ParamError
+	switch {
+	case errors.As(err, &ce):
+		return &apiError{status: http.StatusPreconditionFailed, code: "precondition_failed", message: ce.Error() + "; fetch it again and retry with its ETag",
+			details: gin.H{"current_version": ce.Current}}
+	case errors.As(err, &pe):
+		return badRequest(pe.Error())
+	}
+	return v1Errors(c, err)
 }
 
 // innermost is the message of the error in err's chain that wraps target

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,30 +29,50 @@ type featureCollectionJSON struct {
 	Limit          int                    `json:"limit"`
 	Offset         int                    `json:"offset"`
 	Notice         string                 `json:"notice,omitempty"`
+	TimeStamp      string                 `json:"timeStamp"`
 	Links          []link                 `json:"links"`
 }
 
-// featurePage lists one page of a layer's features with self and next
-// links to the request's own path (query kept, offset and limit replaced).
-func (s *server) featurePage(c *gin.Context, l *layers.Layer, q spatial.FeaturesQuery, pg paging) featureCollectionJSON {
+// featureEncoder writes one feature of a page (in the CRS asked for).
+type featureEncoder func(l *layers.Layer, f *layers.Feature) (codec.GeoJSONFeature, error)
+
+func encodeStored(l *layers.Layer, f *layers.Feature) (codec.GeoJSONFeature, error) {
+	return codec.EncodeFeature(l, f), nil
+}
+
+// featurePage lists one page of a layer's features, written by enc, with
+// self, next and prev links to the request's own path (query kept, offset
+// and limit replaced) and the time of the answer. /api/v1 and /ogc share it.
+func (s *server) featurePage(c *gin.Context, l *layers.Layer, q spatial.FeaturesQuery, pg paging, enc featureEncoder) (featureCollectionJSON, error) {
 	page := s.Index.Snapshot().Features(q)
 	out := featureCollectionJSON{Type: "FeatureCollection", Features: make([]codec.GeoJSONFeature, len(page.Features)),
-		NumberMatched: page.Matched, NumberReturned: len(page.Features), Limit: pg.limit, Offset: pg.offset, Notice: pg.notice}
+		NumberMatched: page.Matched, NumberReturned: len(page.Features), Limit: pg.limit, Offset: pg.offset, Notice: pg.notice,
+		TimeStamp: time.Now().UTC().Format(time.RFC3339)}
 	for i, f := range page.Features {
-		out.Features[i] = codec.EncodeFeature(l, f)
+		fj, err := enc(l, f)
+		if err != nil {
+			return out, err
+		}
+		out.Features[i] = fj
 	}
 	query := c.Request.URL.Query()
 	out.Links = []link{{Href: s.links.absolute(c.Request, c.Request.URL.Path, query), Rel: "self", Type: "application/geo+json"}}
-	if pg.offset+len(page.Features) < page.Matched && pg.limit > 0 {
-		next := url.Values{}
+	pageAt := func(rel string, offset int) {
+		to := url.Values{}
 		for k, v := range query {
-			next[k] = v
+			to[k] = v
 		}
-		next.Set("offset", strconv.Itoa(pg.offset+len(page.Features)))
-		next.Set("limit", strconv.Itoa(pg.limit))
-		out.Links = append(out.Links, link{Href: s.links.absolute(c.Request, c.Request.URL.Path, next), Rel: "next", Type: "application/geo+json"})
+		to.Set("offset", strconv.Itoa(offset))
+		to.Set("limit", strconv.Itoa(pg.limit))
+		out.Links = append(out.Links, link{Href: s.links.absolute(c.Request, c.Request.URL.Path, to), Rel: rel, Type: "application/geo+json"})
 	}
-	return out
+	if pg.offset+len(page.Features) < page.Matched && pg.limit > 0 {
+		pageAt("next", pg.offset+len(page.Features))
+	}
+	if pg.offset > 0 && pg.limit > 0 {
+		pageAt("prev", max(0, min(pg.offset, page.Matched)-pg.limit))
+	}
+	return out, nil
 }
 
 func (s *server) listFeatures(c *gin.Context) error {
@@ -67,7 +88,10 @@ func (s *server) listFeatures(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := s.featurePage(c, l, spatial.FeaturesQuery{Layer: l.ID, BBox: bbox, Offset: pg.offset, Limit: pg.limit}, pg)
+	out, err := s.featurePage(c, l, spatial.FeaturesQuery{Layer: l.ID, BBox: bbox, Offset: pg.offset, Limit: pg.limit}, pg, encodeStored)
+	if err != nil {
+		return err
+	}
 	if pg.notice != "" {
 		c.Header("Warning", `299 onemap "`+pg.notice+`"`)
 	}

@@ -16,11 +16,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/onemap/onemap/api/ogc"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
 	"github.com/onemap/onemap/spatial/landuse"
 	"github.com/onemap/onemap/spatial/supervise"
+	"github.com/onemap/onemap/tiles"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -43,11 +45,18 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-Proto/Host are
 	// believed; nil means loopback only.
 	TrustedProxies []netip.Prefix
+	// OGC holds the OGC API's seams: Project for the Gauss-Krüger zones,
+	// Filter for `filter`, Intersects for a bbox in a zone; left nil they
+	// are spatial/crs and spatial/cql2. Its page sizes come from MaxLimit.
+	OGC ogc.Options
 	// InputLimits bound analysis and query geometries (vertices, area);
 	// zero: inputgeom.DefaultLimits.
 	InputLimits inputgeom.Limits
 	// AnalysisTimeout is the deadline of one analysis or query; 0 = 30 s.
 	AnalysisTimeout time.Duration
+	// Tiles makes and caches vector tiles; nil: exact tiles from each
+	// layer's minzoom, uncached.
+	Tiles *tiles.Source
 	// AsOf is the date licences must be valid on in compliance reviews
 	// (YYYY-MM-DD); empty: today.
 	AsOf string
@@ -59,6 +68,8 @@ type server struct {
 	Config
 	links   linkRule
 	landUse *landuse.Calculator // nil without Supervision
+	ogc     *ogc.API
+	ogcTime temporalCache
 }
 
 // New returns the HTTP handler with every route of onemap.
@@ -76,6 +87,9 @@ func New(cfg Config) http.Handler {
 		cfg.Ready = &atomic.Bool{}
 		cfg.Ready.Store(true)
 	}
+	if cfg.Tiles == nil {
+		cfg.Tiles = tiles.NewSource(cfg.Index, nil, nil)
+	}
 	if cfg.InputLimits == (inputgeom.Limits{}) {
 		cfg.InputLimits = inputgeom.DefaultLimits
 	}
@@ -89,6 +103,8 @@ func New(cfg Config) http.Handler {
 	if cfg.Supervision != nil {
 		s.landUse = landuse.New(cfg.Supervision)
 	}
+	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
+	s.ogc = ogc.New(cfg.Catalog, ogcDefaults(cfg.OGC))
 	return s.routes()
 }
 
@@ -138,6 +154,27 @@ func (s *server) routes() http.Handler {
 	get(v1, "/stats/landuse", s.h(v1Errors, s.landUseStats))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.h(v1Errors, s.getTile))
+	get(r, "/tiles/:layers", s.h(v1Errors, s.getTileJSON))
+	get(r, "/style.json", s.h(v1Errors, s.getStyle))
+
+	// OGC API – Features (api/ogc.go); the documents that depend on the
+	// catalogue alone answer while the index loads.
+	o := r.Group("/ogc")
+	get(o, "", s.h(ogcErrors, s.ogcLanding))
+	get(o, "/", s.h(ogcErrors, s.ogcLanding)) // the OpenAPI document's "/" under its server …/ogc
+	get(o, "/conformance", s.h(ogcErrors, s.ogcConformance))
+	get(o, "/api", s.h(ogcErrors, s.ogcOpenAPI))
+	oc := o.Group("/collections", s.whenReady)
+	get(oc, "", s.h(ogcErrors, s.ogcCollections))
+	get(oc, "/:layer", s.h(ogcErrors, s.ogcCollection))
+	get(oc, "/:layer/queryables", s.h(ogcErrors, s.ogcQueryables))
+	get(oc, "/:layer/schema", s.h(ogcErrors, s.ogcSchema))
+	get(oc, "/:layer/items", s.h(ogcErrors, s.ogcItems))
+	oc.POST("/:layer/items", s.h(ogcErrors, s.ogcCreate))
+	get(oc, "/:layer/items/:fid", s.h(ogcErrors, s.ogcItem))
+	oc.PUT("/:layer/items/:fid", s.h(ogcErrors, s.ogcReplace))
+	oc.PATCH("/:layer/items/:fid", s.h(ogcErrors, s.ogcUpdate))
+	oc.DELETE("/:layer/items/:fid", s.h(ogcErrors, s.deleteFeature))
 
 	if s.Web != nil {
 		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })

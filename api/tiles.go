@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -41,17 +40,19 @@ func (s *server) getTile(c *gin.Context) error {
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	b, n, err := tiles.Encode(c.Request.Context(), s.Index.Snapshot(), ls, t)
+	view := s.tileView(c)
+	e, err := s.Tiles.Tile(c.Request.Context(), ls, t, view)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		c.Status(http.StatusNoContent)
-		return nil
-	}
-	c.Data(http.StatusOK, "application/vnd.mapbox-vector-tile", b)
+	writeTile(c.Writer, c.Request, e, view != "")
 	return nil
 }
+
+// tileView names what the caller may see in tiles, for the tile cache's
+// key: "" is the anonymous view, shared by every caller until roles and
+// regions exist.
+func (s *server) tileView(c *gin.Context) string { return "" }
 
 // tileLayers resolves "dltb,yjjbnt" to layers the caller may read: unknown
 // → 404, not allowed → 403, empty or repeated → 400.

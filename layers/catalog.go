@@ -83,9 +83,14 @@ type Layer struct {
 	MaxZoom  int          `json:"maxzoom"`
 	// MaxVertices caps the vertices of one feature (0: DefaultMaxVertices),
 	// checked before GEOS sees the geometry, since GEOS cannot be interrupted.
-	MaxVertices int     `json:"max_vertices,omitempty"`
-	Style       Style   `json:"style"`
-	Fields      []Field `json:"fields"`
+	MaxVertices int `json:"max_vertices,omitempty"`
+	// Temporal names the date field that places a feature in time (one:
+	// an instant, such as a change patch's HSX) or the two that bound its
+	// validity (start and end: a licence's YXQQ–YXQZ); empty when the
+	// layer has none. OGC API `datetime` filters on it.
+	Temporal []string `json:"temporal,omitempty"`
+	Style    Style    `json:"style"`
+	Fields   []Field  `json:"fields"`
 
 	fieldIndex map[string]int
 }
@@ -250,6 +255,30 @@ func (l *Layer) check(groups map[string]bool) error {
 		if _, ok := l.fieldIndex[l.KeyField]; !ok {
 			return fmt.Errorf("key_field %q is not one of the layer's fields", l.KeyField)
 		}
+	}
+	return l.checkTemporal()
+}
+
+// checkTemporal accepts one date field (an instant) or two distinct ones
+// (the start and end of an interval).
+func (l *Layer) checkTemporal() error {
+	if l.Temporal == nil {
+		return nil
+	}
+	if len(l.Temporal) < 1 || len(l.Temporal) > 2 {
+		return fmt.Errorf("temporal names %d fields: give one date field (an instant) or two (start and end)", len(l.Temporal))
+	}
+	for _, name := range l.Temporal {
+		i, ok := l.fieldIndex[name]
+		if !ok {
+			return fmt.Errorf("temporal field %q is not one of the layer's fields", name)
+		}
+		if l.Fields[i].Type != Date {
+			return fmt.Errorf("temporal field %s is a %s, not a date", name, l.Fields[i].Type)
+		}
+	}
+	if len(l.Temporal) == 2 && l.Temporal[0] == l.Temporal[1] {
+		return fmt.Errorf("temporal field %s is named twice: an interval has two distinct fields", l.Temporal[0])
 	}
 	return nil
 }

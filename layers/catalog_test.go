@@ -48,6 +48,13 @@ func TestDefaultCatalog(t *testing.T) {
 	if c.Layer("nosuch") != nil {
 		t.Error("unknown layer found")
 	}
+	// The temporal fields of the issue: an instant or an interval, none elsewhere.
+	temporal := map[string]string{"wpbhtb": "HSX", "jsydsp": "PZRQ", "tdgy": "HTKGRQ", "ckq": "YXQQ YXQZ", "tkq": "YXQQ YXQZ"}
+	for _, l := range c.Layers {
+		if got := strings.Join(l.Temporal, " "); got != temporal[l.ID] {
+			t.Errorf("layer %s temporal %q, want %q", l.ID, got, temporal[l.ID])
+		}
+	}
 }
 
 // mutate decodes the default catalogue into generic JSON, applies fn, and re-encodes it.
@@ -63,6 +70,15 @@ func mutate(t *testing.T, fn func(c map[string]any)) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func layerByID(c map[string]any, id string) map[string]any {
+	for _, l := range c["layers"].([]any) {
+		if l.(map[string]any)["id"] == id {
+			return l.(map[string]any)
+		}
+	}
+	panic("no layer " + id)
 }
 
 func layerAt(c map[string]any, i int) map[string]any { return c["layers"].([]any)[i].(map[string]any) }
@@ -91,6 +107,12 @@ func TestBadCatalogueRefused(t *testing.T) {
 		{"max_length on number", func(c map[string]any) { fieldAt(c, 6, 7)["max_length"] = 3.0 }, []string{"layer dltb", "field TBMJ", "max_length"}},
 		{"reserved id", func(c map[string]any) { layerAt(c, 1)["id"] = "gpkg_contents" }, []string{"gpkg_contents", "reserved"}},
 		{"no layers", func(c map[string]any) { c["layers"] = []any{} }, []string{"no layers"}},
+		{"temporal not a field", func(c map[string]any) { layerByID(c, "wpbhtb")["temporal"] = []any{"HSY"} }, []string{"layer wpbhtb", `"HSY"`}},
+		{"temporal not a date", func(c map[string]any) { layerByID(c, "wpbhtb")["temporal"] = []any{"TBMJ"} }, []string{"layer wpbhtb", "TBMJ", "not a date"}},
+		{"temporal empty", func(c map[string]any) { layerByID(c, "ckq")["temporal"] = []any{} }, []string{"layer ckq", "0 fields"}},
+		{"temporal three fields", func(c map[string]any) { layerByID(c, "ckq")["temporal"] = []any{"YXQQ", "YXQZ", "YXQQ"} }, []string{"layer ckq", "3 fields"}},
+		{"temporal twice the same", func(c map[string]any) { layerByID(c, "ckq")["temporal"] = []any{"YXQZ", "YXQZ"} }, []string{"layer ckq", "YXQZ", "twice"}},
+		{"temporal not a list", func(c map[string]any) { layerByID(c, "ckq")["temporal"] = "YXQQ" }, []string{"temporal"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

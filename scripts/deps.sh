@@ -5,12 +5,18 @@
 #         the Gauss-Krüger zones (both cgo)
 #   test: also GDAL's ogrinfo (an independent reader of our files), PROJ's
 #         cs2cs/projinfo (an independent check of our transforms) and
-#         PostGIS for PostgreSQL 15, and makes sure the cluster runs.
+#         PostGIS for PostgreSQL 15, and makes sure the cluster runs; and
+#         swagger-parser (npm, pinned by scripts/openapicheck's lockfile)
+#         for the OpenAPI check of /ogc/api (Node.js ≥ 18 with npm: Debian
+#         nodejs and npm when the machine has no node).
 set -euo pipefail
 mode=${1:-run}
 need=(libgeos-dev libproj-dev proj-data)
 if [ "$mode" = test ]; then
   need+=(gdal-bin proj-bin postgresql-15-postgis-3)
+fi
+if [ "$mode" = test ] && ! command -v node >/dev/null; then
+  need+=(nodejs npm)
 fi
 missing=()
 for p in "${need[@]}"; do
@@ -36,4 +42,22 @@ if [ "$mode" = test ]; then
     sleep 1
   done
   pg_isready -h 127.0.0.1 -p 5432 >&2 || { echo "PostgreSQL 15 does not answer on 127.0.0.1:5432" >&2; exit 1; }
+fi
+
+if [ "$mode" = test ]; then
+  # swagger-parser validates /ogc/api (api/ogc_openapi_test.go).
+  here=$(cd "$(dirname "$0")" && pwd)
+  if [ ! -d "$here/openapicheck/node_modules/@apidevtools/swagger-parser" ]; then
+    echo "installing swagger-parser (scripts/openapicheck)" >&2
+    npm ci --prefix "$here/openapicheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+fi
+
+if [ "$mode" = test ]; then
+  # gl-style-validate checks /style.json (tiles/style_test.go).
+  here=$(cd "$(dirname "$0")" && pwd)
+  if [ ! -x "$here/stylecheck/node_modules/.bin/gl-style-validate" ]; then
+    echo "installing gl-style-validate (scripts/stylecheck)" >&2
+    npm ci --prefix "$here/stylecheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
 fi

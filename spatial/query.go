@@ -17,15 +17,32 @@ type Page struct {
 
 // FeaturesQuery selects the features of one layer.
 type FeaturesQuery struct {
-	Layer  string
-	BBox   *orb.Bound // nil: the whole layer
+	Layer string
+	BBox  *orb.Bound // nil: the whole layer
+	// Match, when set, keeps only the features it is true for (attribute
+	// and time filters; a CQL2 filter compiles to one).
+	Match  func(*layers.Feature) bool
 	Offset int
 	Limit  int
 }
 
 // Features answers a paged listing, in id order, of the features whose
-// geometry intersects the bbox (the geometry itself, not only its box).
+// geometry intersects the bbox (the geometry itself, not only its box) and
+// that Match keeps. Without a bbox, a Match scans the layer in id order.
 func (s *Snapshot) Features(q FeaturesQuery) Page {
+	if q.BBox == nil && q.Match != nil {
+		var p Page
+		s.Ascend(q.Layer, 0, func(f *layers.Feature) bool {
+			if q.Match(f) {
+				if p.Matched >= q.Offset && len(p.Features) < q.Limit {
+					p.Features = append(p.Features, f)
+				}
+				p.Matched++
+			}
+			return true
+		})
+		return p
+	}
 	if q.BBox == nil {
 		p := Page{Matched: s.Count(q.Layer)}
 		if q.Limit <= 0 {
@@ -40,7 +57,7 @@ func (s *Snapshot) Features(q FeaturesQuery) Page {
 	}
 	var hits []*layers.Feature
 	s.Search(q.Layer, *q.BBox, func(f *layers.Feature) bool {
-		if IntersectsBound(f.Geometry, *q.BBox) {
+		if (q.Match == nil || q.Match(f)) && IntersectsBound(f.Geometry, *q.BBox) {
 			hits = append(hits, f)
 		}
 		return true

@@ -125,15 +125,6 @@ func TestEncode(t *testing.T) {
 			t.Errorf("unexpected parcel id %v (%T)", f.ID, f.ID)
 		}
 	}
-	// Below dltb's minzoom (10) the parcels are left out; dzzhd (6) stays.
-	parent := maptile.At(orb.Point{113.01, 30.71}, 9)
-	low, n, err := Encode(context.Background(), snap, pick(cat, "dltb", "dzzhd"), parent)
-	if err != nil || n != 1 {
-		t.Fatalf("z9: %d features, %v", n, err)
-	}
-	if ls, _ := mvt.Unmarshal(low); len(ls) != 1 || ls[0].Name != "dzzhd" {
-		t.Fatalf("z9 holds %v", ls)
-	}
 	// Nothing there: no tile.
 	far := maptile.At(orb.Point{100, 20}, 14)
 	if _, n, err := Encode(context.Background(), snap, pick(cat, "dltb"), far); err != nil || n != 0 {

@@ -18,6 +18,9 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/supervise"
+	"github.com/onemap/onemap/tiles"
+	"github.com/onemap/onemap/tiles/cache"
+	"github.com/onemap/onemap/tiles/overview"
 	"github.com/onemap/onemap/web"
 )
 
@@ -27,6 +30,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	data := fs.String("data", "./data/onemap.gpkg", "GeoPackage file (created with the demo data when missing)")
 	db := fs.String("db", "", "PostgreSQL/PostGIS URL (instead of --data)")
 	catalog := fs.String("catalog", "", "layer catalogue file (default: the built-in catalogue)")
+	tileCacheMB := fs.Int("tile-cache-mb", 256, "memory for cached tiles, in MB")
 	publicURL := fs.String("public-url", "", "scheme://host[/prefix] for every absolute link (default: the request's own)")
 	proxies := fs.String("trusted-proxies", "127.0.0.0/8,::1/128", "comma-separated CIDRs whose X-Forwarded-Proto/Host are believed")
 	maxBody := fs.Int64("max-body", api.DefaultMaxBody, "largest request body in bytes (larger bodies get 413)")
@@ -73,10 +77,14 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Overviews subscribe to the index before the tile cache does, so an
+	// edit reaches them first.
+	ov := overview.New(idx, overview.Options{Log: log})
+	source := tiles.NewSource(idx, ov, cache.New(int64(*tileCacheMB)<<20))
 	var ready atomic.Bool
 	handler := api.New(api.Config{
 		Catalog: cat, Index: idx, Editor: spatial.NewEditor(idx, store), Store: store,
-		Log: log, Web: web.Files(), Ready: &ready,
+		Log: log, Web: web.Files(), Ready: &ready, Tiles: source,
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
 		AsOf: *asOf, AnalysisTimeout: *analysisTimeout, Supervision: sup,
 	})
@@ -124,6 +132,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	// "computing" (503) until done.
 	sup.Start(ctx)
 	ready.Store(true)
+	// Overviews build in the background: until a layer's are built, its
+	// tiles below the detail zoom answer 503 with Retry-After.
+	ov.Start(ctx)
 	// Hand back to the OS what loading used and no longer needs, so that
 	// RSS reflects what the index holds.
 	var ms runtime.MemStats

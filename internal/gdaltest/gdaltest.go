@@ -14,11 +14,16 @@ import (
 type Layer struct {
 	Count    int
 	EPSG4490 bool
+	// Fields maps each attribute to the OGR type ogrinfo gives it
+	// (String, Integer, Integer64, Real, Date, …), in the order listed.
+	Fields     map[string]string
+	FieldOrder []string
 }
 
 var (
 	layerName    = regexp.MustCompile(`^Layer name: (\S+)`)
 	featureCount = regexp.MustCompile(`^Feature Count: (\d+)`)
+	fieldLine    = regexp.MustCompile(`^(\w+): (String|Integer|Integer64|Real|Date|DateTime|Time|Binary|\w+List) \(`)
 )
 
 // Summary runs `ogrinfo -ro -so <args…>` and returns every layer it lists
@@ -49,6 +54,13 @@ func Summary(t testing.TB, args ...string) map[string]Layer {
 		}
 		if strings.Contains(line, `ID["EPSG",4490]`) || strings.Contains(line, `AUTHORITY["EPSG","4490"]`) {
 			l.EPSG4490 = true
+		}
+		if m := fieldLine.FindStringSubmatch(line); m != nil && name != "" {
+			if l.Fields == nil {
+				l.Fields = map[string]string{}
+			}
+			l.Fields[m[1]] = m[2]
+			l.FieldOrder = append(l.FieldOrder, m[1])
 		}
 		if name != "" {
 			layers[name] = l

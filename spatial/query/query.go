@@ -14,10 +14,10 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 	"github.com/twpayne/go-geos"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/codec"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/prepared"
 	"github.com/onemap/onemap/spatial/topology"
@@ -66,22 +66,15 @@ type Result struct {
 
 // MarshalJSON writes the result with its features as GeoJSON Features.
 func (r Result) MarshalJSON() ([]byte, error) {
-	type feature struct {
-		Type       string            `json:"type"`
-		ID         int64             `json:"id"`
-		Version    int64             `json:"version"`
-		Geometry   *geojson.Geometry `json:"geometry"`
-		Properties map[string]any    `json:"properties"`
-	}
-	fs := make([]feature, len(r.Features))
+	fs := make([]codec.GeoJSONFeature, len(r.Features))
 	for i, f := range r.Features {
-		fs[i] = feature{Type: "Feature", ID: f.ID, Version: f.Version, Geometry: geojson.NewGeometry(f.Geometry), Properties: r.layer.Properties(f)}
+		fs[i] = codec.EncodeFeature(r.layer, f)
 	}
 	return json.Marshal(struct {
-		Layer          string    `json:"layer"`
-		NumberMatched  int       `json:"numberMatched"`
-		NumberReturned int       `json:"numberReturned"`
-		Features       []feature `json:"features"`
+		Layer          string                 `json:"layer"`
+		NumberMatched  int                    `json:"numberMatched"`
+		NumberReturned int                    `json:"numberReturned"`
+		Features       []codec.GeoJSONFeature `json:"features"`
 	}{r.Layer, r.NumberMatched, r.NumberReturned, fs})
 }
 
