@@ -14,7 +14,9 @@ import (
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
-func relClose(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(math.Abs(a), math.Abs(b))+1e-6 }
+func relClose(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-6*math.Max(math.Abs(a), math.Abs(b))+1e-6
+}
 
 // TestStatsByCounty: per county, the parcels' classes cover exactly the
 // county (the parcels tile it) and agree with the generated parcels

@@ -85,11 +85,13 @@ type Engine struct {
 	mu       sync.RWMutex
 	state    State
 	findings map[string]map[int64]*Finding // judged layer → feature id → finding
-	pending  []spatial.Change              // changes seen while computing
-	err      error
-	started  time.Time
-	elapsed  time.Duration
-	ready    chan struct{} // closed when the state leaves Computing
+	pending  []spatial.Change              // changes seen while computing or rejudging
+	// rejudging queues changes as pending while Rejudge replaces the findings.
+	rejudging bool
+	err       error
+	started   time.Time
+	elapsed   time.Duration
+	ready     chan struct{} // closed when the state leaves Computing
 
 	done, total                atomic.Int64
 	changes, full, incremental atomic.Int64
@@ -196,22 +198,10 @@ func (e *Engine) run(ctx context.Context, snap *spatial.Snapshot) {
 		e.mu.Lock()
 		e.findings = found
 		e.mu.Unlock()
-		// Re-judge what changed meanwhile, until nothing is pending.
-		for {
-			e.mu.Lock()
-			p := e.pending
-			e.pending = nil
-			if len(p) == 0 {
-				e.state = Ready
-				e.elapsed = time.Since(e.started)
-				e.mu.Unlock()
-				return nil
-			}
-			e.mu.Unlock()
-			if err := e.apply(ctx, p); err != nil {
-				return err
-			}
-		}
+		return e.drain(ctx, func() {
+			e.state = Ready
+			e.elapsed = time.Since(e.started)
+		})
 	}()
 	if err != nil {
 		e.mu.Lock()
@@ -233,6 +223,58 @@ func (e *Engine) run(ctx context.Context, snap *spatial.Snapshot) {
 		e.log.Info("supervision verdicts computed", "features", st.Total, "flagged", flagged, "elapsed_ms", st.Elapsed.Milliseconds())
 	}
 	close(e.ready)
+}
+
+// drain re-judges the changes queued while the findings were being
+// replaced, until none is pending, then calls done with the lock held
+// (which ends the queueing).
+func (e *Engine) drain(ctx context.Context, done func()) error {
+	for {
+		e.mu.Lock()
+		p := e.pending
+		e.pending = nil
+		if len(p) == 0 {
+			done()
+			e.mu.Unlock()
+			return nil
+		}
+		e.mu.Unlock()
+		if err := e.apply(ctx, p); err != nil {
+			return err
+		}
+	}
+}
+
+// Rejudge judges the whole dataset again (say once the as-of date moved
+// on) and replaces every finding; reads keep the current findings
+// meanwhile, and changes applied meanwhile are re-judged before it
+// returns. The engine must be ready.
+func (e *Engine) Rejudge(ctx context.Context) error {
+	e.mu.Lock()
+	if e.state != Ready || e.rejudging {
+		e.mu.Unlock()
+		return &NotReadyError{Status: e.Status()}
+	}
+	e.rejudging = true
+	e.mu.Unlock()
+	found, err := e.judgeAll(ctx, e.idx.Snapshot(), e.judged(), &e.full, false)
+	if err == nil {
+		e.mu.Lock()
+		e.findings = found
+		e.mu.Unlock()
+	}
+	// What changed meanwhile is re-judged whatever happened, or its
+	// findings would stay stale.
+	if derr := e.drain(context.Background(), func() { e.rejudging = false }); derr != nil {
+		e.mu.Lock()
+		e.rejudging = false
+		e.mu.Unlock()
+		e.log.Error("supervision: re-judging changes failed", "err", derr)
+		if err == nil {
+			err = derr
+		}
+	}
+	return err
 }
 
 // Wait waits until the full evaluation is over (or ctx is done) and
@@ -277,6 +319,11 @@ func (e *Engine) changed(ch spatial.Change) {
 		e.mu.Unlock()
 		return
 	case Computing:
+		e.pending = append(e.pending, ch)
+		e.mu.Unlock()
+		return
+	}
+	if e.rejudging {
 		e.pending = append(e.pending, ch)
 		e.mu.Unlock()
 		return

@@ -546,3 +546,38 @@ func TestSummaryByCounty(t *testing.T) {
 		}
 	}
 }
+
+// TestRejudge: judging everything again gives the same findings, keeps
+// them readable meanwhile, and re-judges an edit made while it runs.
+func TestRejudge(t *testing.T) {
+	d := demotest.Load(t, 1, testScale)
+	idx := d.FreshIndex(t)
+	e := readyEngine(t, idx, supervise.Options{})
+	before, _ := e.Findings("wpbhtb")
+	c0 := e.Counts()
+	done := make(chan error, 1)
+	go func() { done <- e.Rejudge(context.Background()) }()
+	gone := d.Features["wpbhtb"][2].ID
+	if err := idx.Remove("wpbhtb", gone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Findings("kcjc"); err != nil {
+		t.Errorf("reading while rejudging: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	<-idx.Settled()
+	after, _ := e.Findings("wpbhtb")
+	if len(after) != len(before)-1 {
+		t.Fatalf("%d findings after rejudging with one patch deleted, %d before", len(after), len(before))
+	}
+	for _, fd := range after {
+		if fd.ID == gone {
+			t.Errorf("deleted patch %d still judged", gone)
+		}
+	}
+	if c := e.Counts(); c.Full != 2*c0.Full && c.Full != 2*c0.Full-1 {
+		t.Errorf("counts %+v after a rejudge, %+v before", c, c0)
+	}
+}
