@@ -131,6 +131,16 @@ func checkCase(t *testing.T, seed int64, got *supervise.Finding, want fixtures.C
 	for _, ev := range got.Evidence {
 		byLayer[ev.Layer] = append(byLayer[ev.Layer], ev)
 	}
+	// Whether the rule counted it: an approval after the photo and an
+	// expired licence are shown, with the reason they do not count.
+	uncounted := map[string]string{"approved_after_photo": "jsydsp", "expired_licence": "ckq", "partly_outside_expired_licence": "ckq"}[want.Kind]
+	for _, ev := range got.Evidence {
+		counts := ev.Layer != uncounted
+		noted := ev.Note != "" && (!counts || ev.M2 == 0) // counted evidence carries a note only when it merely touches
+		if ev.Counts != counts || noted != (ev.Note != "") || !counts && ev.Note == "" {
+			t.Errorf("seed %d: %s %d (%s) evidence %s %d counts %v (%q)", seed, got.Layer, got.ID, name(), ev.Layer, ev.ID, ev.Counts, ev.Note)
+		}
+	}
 	for layer, ids := range want.Evidence {
 		evs := byLayer[layer]
 		gotIDs := make([]int64, len(evs))

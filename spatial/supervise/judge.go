@@ -201,8 +201,10 @@ func (j *judge) patch(ctx context.Context, f *layers.Feature) (*Finding, error) 
 		for _, sh := range mergeShares(A.Shares, lateCover.Shares) {
 			counts := sh.counted
 			note := ""
-			if !counts {
-				note = fmt.Sprintf("批准日期 %s 晚于后时相 %s", j.str(r.Approvals, sh.Feature, fieldPZRQ), hsx)
+			if pz := j.str(r.Approvals, sh.Feature, fieldPZRQ); !counts && pz == "" {
+				note = "无批准日期"
+			} else if !counts {
+				note = fmt.Sprintf("批准日期 %s 晚于后时相 %s", pz, hsx)
 			}
 			out.Evidence = append(out.Evidence, j.evidence(r.Approvals, sh.Share, counts, note))
 		}
