@@ -101,7 +101,7 @@ func New(cfg Config) http.Handler {
 	}
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies}}
 	if cfg.Supervision != nil {
-		s.landUse = landuse.New(cfg.Supervision)
+		s.landUse = landuse.New(cfg.Index, cfg.Supervision)
 	}
 	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
 	s.ogc = ogc.New(cfg.Catalog, ogcDefaults(cfg.OGC))

@@ -24,6 +24,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/area"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -119,19 +120,45 @@ func (a *acc) merge(o *acc) {
 	add(&a.chain.Idle, o.chain.Idle)
 }
 
-// Calculator computes the statistics of an index, keeping the per-code
-// totals of the latest version it saw.
+// Calculator computes the statistics of an index. It keeps the per-code
+// totals of the parcels and grades as of the snapshot it last answered
+// from and brings them forward by the changes the index announced since
+// (the old feature taken from that snapshot, the new from the current
+// one), so that an edit costs the next request the edited features, not a
+// pass over every parcel; a reload, or a change of the admin areas when a
+// layer is placed by county, recomputes them. The chain is recomputed on
+// every request (it covers approvals and supplies only).
 type Calculator struct {
 	eng *supervise.Engine
 	cat *layers.Catalog
 
 	mu      sync.Mutex
-	version uint64
-	base    map[string]*acc
+	changes []spatial.Change  // to the parcels, grades and admin areas, not yet applied
+	snap    *spatial.Snapshot // the totals' snapshot; nil before the first request
+	land    map[string]*acc   // classes and grades per admin code
+	// base is the last answer's totals with the chain, for its version
+	// (the verdicts change only with the index, in the same write cycle).
+	base        map[string]*acc
+	baseVersion uint64
 }
 
-// New returns a calculator over the engine's index and rules.
-func New(eng *supervise.Engine) *Calculator { return &Calculator{eng: eng, cat: eng.Catalog()} }
+// New returns a calculator over idx, judged by eng, following idx's changes.
+func New(idx *spatial.Index, eng *supervise.Engine) *Calculator {
+	c := &Calculator{eng: eng, cat: idx.Catalog()}
+	idx.Subscribe(c.changed)
+	return c
+}
+
+func (c *Calculator) changed(ch spatial.Change) {
+	switch ch.Layer {
+	case c.eng.Rules().Roles.Parcels, GradesLayer, region.AdminLayer:
+		c.mu.Lock()
+		if c.snap != nil {
+			c.changes = append(c.changes, ch)
+		}
+		c.mu.Unlock()
+	}
+}
 
 // Stats gives the statistics per admin region at level (see
 // supervise.ParseLevel), within regionCode when given. It needs the
@@ -211,8 +238,7 @@ func (a *acc) row(code, name string) Row {
 	return r
 }
 
-// baseOf returns the per-code totals of snap's version, computing them
-// when the version moved on.
+// baseOf returns the per-code totals as of snap.
 func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 	// The chain needs the verdicts of this or a later version.
 	supplies, err := c.eng.Findings(c.eng.Rules().Roles.Supplies)
@@ -220,11 +246,13 @@ func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.base != nil && c.version == snap.Version() {
+	if c.base != nil && c.baseVersion == snap.Version() {
+		defer c.mu.Unlock()
 		return c.base, nil
 	}
-	base := map[string]*acc{}
+	c.mu.Unlock()
+	land := c.landOf(snap)
+	base := make(map[string]*acc, len(land))
 	at := func(code string) *acc {
 		a := base[code]
 		if a == nil {
@@ -233,41 +261,11 @@ func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 		}
 		return a
 	}
+	for code, a := range land {
+		at(code).merge(a)
+	}
 	regions := c.eng.Regions()
 	ro := c.eng.Rules().Roles
-	if l := c.cat.Layer(ro.Parcels); l != nil {
-		dlbm, dlmc := l.FieldIndex("DLBM"), l.FieldIndex("DLMC")
-		snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
-			code, _ := f.Props.At(dlbm).(string)
-			a := at(regions.Of(snap, l, f))
-			cl := a.classes[code]
-			if cl == nil {
-				cl = &Class{Code: code}
-				if dlmc >= 0 {
-					cl.Name, _ = f.Props.At(dlmc).(string)
-				}
-				a.classes[code] = cl
-			}
-			cl.Count++
-			cl.AreaM2 += f.Measure(area.Fast)
-			return true
-		})
-	}
-	if l := c.cat.Layer(GradesLayer); l != nil {
-		gi := l.FieldIndex(GradeField)
-		snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
-			g, _ := f.Props.At(gi).(int64)
-			a := at(regions.Of(snap, l, f))
-			x := a.grades[g]
-			if x == nil {
-				x = &Grade{Grade: g}
-				a.grades[g] = x
-			}
-			x.Count++
-			x.AreaM2 += f.Measure(area.Fast)
-			return true
-		})
-	}
 	if l := c.cat.Layer(ro.Approvals); l != nil {
 		snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
 			t := &at(regions.Of(snap, l, f)).chain.Approved
@@ -296,8 +294,165 @@ func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 			}
 		}
 	}
-	c.base, c.version = base, snap.Version()
+	c.mu.Lock()
+	if snap.Version() >= c.baseVersion {
+		c.base, c.baseVersion = base, snap.Version()
+	}
+	c.mu.Unlock()
 	return base, nil
+}
+
+// landOf returns the parcel and grade totals as of snap (shared: callers
+// only read them), brought forward from the last ones where it can.
+func (c *Calculator) landOf(snap *spatial.Snapshot) map[string]*acc {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != nil && snap.Version() < c.snap.Version() {
+		// An older snapshot than the totals: answer it on its own.
+		return c.computeLand(snap)
+	}
+	if c.snap != nil && snap.Version() == c.snap.Version() {
+		return c.land
+	}
+	var apply, keep []spatial.Change
+	full := c.snap == nil
+	for _, ch := range c.changes {
+		if full {
+			break
+		}
+		switch {
+		case ch.DataVersion <= c.snap.Version():
+		case ch.DataVersion > snap.Version():
+			keep = append(keep, ch)
+		case ch.Op == spatial.OpReload || ch.Layer == region.AdminLayer && !c.placedByCode():
+			full = true
+		case ch.Layer != region.AdminLayer:
+			apply = append(apply, ch)
+		}
+	}
+	if full {
+		c.land = c.computeLand(snap)
+	} else {
+		// Copy on write: earlier answers may still be reading the totals.
+		land := make(map[string]*acc, len(c.land))
+		for k, a := range c.land {
+			land[k] = a
+		}
+		copied := map[string]bool{}
+		own := func(code string) *acc {
+			if !copied[code] {
+				n := newAcc()
+				if a := land[code]; a != nil {
+					n.merge(a)
+				}
+				land[code] = n
+				copied[code] = true
+			}
+			return land[code]
+		}
+		seen := map[[2]any]bool{}
+		for _, ch := range apply {
+			k := [2]any{ch.Layer, ch.ID}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			l := c.cat.Layer(ch.Layer)
+			if old, ok := c.snap.Get(ch.Layer, ch.ID); ok {
+				c.count(c.snap, l, old, own, -1)
+			}
+			if nw, ok := snap.Get(ch.Layer, ch.ID); ok {
+				c.count(snap, l, nw, own, +1)
+			}
+		}
+		for code := range copied {
+			if land[code].prune() {
+				delete(land, code)
+			}
+		}
+		c.land = land
+	}
+	c.snap, c.changes = snap, keep
+	return c.land
+}
+
+// placedByCode says whether parcels and grades carry their own admin code
+// (so admin-area changes do not move them).
+func (c *Calculator) placedByCode() bool {
+	for _, id := range []string{c.eng.Rules().Roles.Parcels, GradesLayer} {
+		if l := c.cat.Layer(id); l != nil && region.CodeField(l) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// computeLand totals every parcel and grade of snap.
+func (c *Calculator) computeLand(snap *spatial.Snapshot) map[string]*acc {
+	land := map[string]*acc{}
+	at := func(code string) *acc {
+		a := land[code]
+		if a == nil {
+			a = newAcc()
+			land[code] = a
+		}
+		return a
+	}
+	for _, id := range []string{c.eng.Rules().Roles.Parcels, GradesLayer} {
+		l := c.cat.Layer(id)
+		if l == nil {
+			continue
+		}
+		snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
+			c.count(snap, l, f, at, +1)
+			return true
+		})
+	}
+	return land
+}
+
+// count adds (sign +1) or takes away (−1) a parcel's or grade's area.
+func (c *Calculator) count(snap *spatial.Snapshot, l *layers.Layer, f *layers.Feature, at func(string) *acc, sign int) {
+	a := at(c.eng.Regions().Of(snap, l, f))
+	m2 := float64(sign) * f.Measure(area.Fast)
+	if l.ID == GradesLayer {
+		g, _ := l.Value(f, GradeField).(int64)
+		x := a.grades[g]
+		if x == nil {
+			x = &Grade{Grade: g}
+			a.grades[g] = x
+		}
+		x.Count += sign
+		x.AreaM2 += m2
+		return
+	}
+	code, _ := l.Value(f, "DLBM").(string)
+	cl := a.classes[code]
+	if cl == nil {
+		cl = &Class{Code: code}
+		a.classes[code] = cl
+	}
+	if cl.Name == "" && sign > 0 {
+		cl.Name, _ = l.Value(f, "DLMC").(string)
+	}
+	cl.Count += sign
+	cl.AreaM2 += m2
+}
+
+// prune drops what is no longer counted (after removals) and says
+// whether nothing is left.
+func (a *acc) prune() bool {
+	for k, cl := range a.classes {
+		if cl.Count == 0 {
+			delete(a.classes, k)
+		}
+	}
+	for k, g := range a.grades {
+		if g.Count == 0 {
+			delete(a.grades, k)
+		}
+	}
+	return len(a.classes) == 0 && len(a.grades) == 0 && a.chain == Chain{}
 }
 
 // WriteCSV writes the statistics as CSV (UTF-8 with a BOM, Chinese

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onemap/onemap/internal/demotest"
+	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/area"
 	"github.com/onemap/onemap/spatial/landuse"
 	"github.com/onemap/onemap/spatial/supervise"
@@ -29,7 +30,7 @@ func TestStatsByCounty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := landuse.New(e).Stats(d.Index.Snapshot(), "", 6); err == nil {
+	if _, err := landuse.New(d.Index, e).Stats(d.Index.Snapshot(), "", 6); err == nil {
 		t.Error("statistics before the verdicts are computed")
 	}
 	e.Start(context.Background())
@@ -38,7 +39,7 @@ func TestStatsByCounty(t *testing.T) {
 	if err := e.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	calc := landuse.New(e)
+	calc := landuse.New(d.Index, e)
 	st, err := calc.Stats(d.Index.Snapshot(), "", 6)
 	if err != nil {
 		t.Fatal(err)
@@ -127,5 +128,79 @@ func TestStatsByCounty(t *testing.T) {
 	}
 	if len(tw.Rows) < len(one.Townships) || !relClose(tw.Total.AreaM2, st.Rows[0].AreaM2) {
 		t.Errorf("county %s by township: %d rows for %d townships, %.2f m² (county %.2f)", one.Code, len(tw.Rows), len(one.Townships), tw.Total.AreaM2, st.Rows[0].AreaM2)
+	}
+}
+
+// TestStatsFollowEdits: totals brought forward over parcel and grade
+// edits (a class changed, a parcel removed, a grade added, one edited
+// twice) equal totals computed afresh.
+func TestStatsFollowEdits(t *testing.T) {
+	d := demotest.Load(t, 2, 4000)
+	idx := d.FreshIndex(t)
+	e, err := supervise.NewEngine(idx, supervise.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start(context.Background())
+	if err := e.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calc := landuse.New(idx, e)
+	if _, err := calc.Stats(idx.Snapshot(), "", 6); err != nil {
+		t.Fatal(err)
+	}
+	dltb, gd := d.Catalog.Layer("dltb"), d.Catalog.Layer("gdzldb")
+	withValue := func(l *layers.Layer, f *layers.Feature, fieldValues ...any) *layers.Feature {
+		vals := f.Props.Values()
+		for i := 0; i < len(fieldValues); i += 2 {
+			vals[l.FieldIndex(fieldValues[i].(string))] = fieldValues[i+1]
+		}
+		return &layers.Feature{ID: f.ID, Version: f.Version + 1, Geometry: f.Geometry, Props: layers.NewProps(vals...)}
+	}
+	p := d.Features["dltb"][10]
+	moved := withValue(dltb, p, "DLBM", "0602", "DLMC", "采矿用地")
+	for _, step := range []func() error{
+		func() error { return idx.Put("dltb", moved) },
+		func() error { return idx.Put("dltb", withValue(dltb, moved, "DLBM", "1206", "DLMC", "裸土地")) },
+		func() error { return idx.Remove("dltb", d.Features["dltb"][20].ID) },
+		func() error {
+			g := withValue(gd, d.Features["gdzldb"][0], "GDZLDB", int64(15))
+			g.ID, g.Version = 1_000_000, 1
+			return idx.Put("gdzldb", g)
+		},
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+		<-idx.Settled()
+		snap := idx.Snapshot()
+		got, err := calc.Stats(snap, "", 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := landuse.New(idx, e).Stats(snap, "", 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Rows) != len(want.Rows) {
+			t.Fatalf("%d rows, afresh %d", len(got.Rows), len(want.Rows))
+		}
+		for i := range want.Rows {
+			g, w := got.Rows[i], want.Rows[i]
+			same := g.Code == w.Code && relClose(g.AreaM2, w.AreaM2) && len(g.Classes) == len(w.Classes) && len(g.Grades) == len(w.Grades)
+			for k := 0; same && k < len(w.Classes); k++ {
+				gc, wc := g.Classes[k], w.Classes[k]
+				same = gc.Code == wc.Code && gc.Count == wc.Count && relClose(gc.AreaM2, wc.AreaM2) && len(gc.Sub) == len(wc.Sub)
+				for j := 0; same && j < len(wc.Sub); j++ {
+					same = gc.Sub[j].Code == wc.Sub[j].Code && gc.Sub[j].Count == wc.Sub[j].Count && gc.Sub[j].Name == wc.Sub[j].Name && relClose(gc.Sub[j].AreaM2, wc.Sub[j].AreaM2)
+				}
+			}
+			for k := 0; same && k < len(w.Grades); k++ {
+				same = g.Grades[k].Grade == w.Grades[k].Grade && g.Grades[k].Count == w.Grades[k].Count && relClose(g.Grades[k].AreaM2, w.Grades[k].AreaM2)
+			}
+			if !same {
+				t.Fatalf("row %s brought forward:\n%+v\nafresh:\n%+v", w.Code, g, w)
+			}
+		}
 	}
 }
