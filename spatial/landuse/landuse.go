@@ -136,8 +136,8 @@ type Calculator struct {
 	changes []spatial.Change  // to the parcels, grades and admin areas, not yet applied
 	snap    *spatial.Snapshot // the totals' snapshot; nil before the first request
 	land    map[string]*acc   // classes and grades per admin code
-	// base is the last answer's totals with the chain, for its version
-	// (the verdicts change only with the index, in the same write cycle).
+	// base is the chain totals of one version (the verdicts change only
+	// with the index, in the same write cycle).
 	base        map[string]*acc
 	baseVersion uint64
 }
@@ -168,22 +168,24 @@ func (c *Calculator) Stats(snap *spatial.Snapshot, regionCode string, level int)
 	if err != nil {
 		return nil, err
 	}
-	base, err := c.baseOf(snap)
+	chain, err := c.chainOf(snap)
 	if err != nil {
 		return nil, err
 	}
 	rolled := map[string]*acc{}
-	for code, a := range base {
-		if regionCode != "" && !strings.HasPrefix(code, regionCode) {
-			continue
+	for _, part := range []map[string]*acc{c.landOf(snap), chain} {
+		for code, a := range part {
+			if regionCode != "" && !strings.HasPrefix(code, regionCode) {
+				continue
+			}
+			k := supervise.RollUp(code, level)
+			r := rolled[k]
+			if r == nil {
+				r = newAcc()
+				rolled[k] = r
+			}
+			r.merge(a)
 		}
-		k := supervise.RollUp(code, level)
-		r := rolled[k]
-		if r == nil {
-			r = newAcc()
-			rolled[k] = r
-		}
-		r.merge(a)
 	}
 	names := supervise.RegionNames(snap, c.cat)
 	out := &Stats{Level: level, Region: regionCode, Rows: make([]Row, 0, len(rolled))}
@@ -238,8 +240,8 @@ func (a *acc) row(code, name string) Row {
 	return r
 }
 
-// baseOf returns the per-code totals as of snap.
-func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
+// chainOf returns the per-code chain totals as of snap.
+func (c *Calculator) chainOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 	// The chain needs the verdicts of this or a later version.
 	supplies, err := c.eng.Findings(c.eng.Rules().Roles.Supplies)
 	if err != nil {
@@ -251,8 +253,7 @@ func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 		return c.base, nil
 	}
 	c.mu.Unlock()
-	land := c.landOf(snap)
-	base := make(map[string]*acc, len(land))
+	base := map[string]*acc{}
 	at := func(code string) *acc {
 		a := base[code]
 		if a == nil {
@@ -260,9 +261,6 @@ func (c *Calculator) baseOf(snap *spatial.Snapshot) (map[string]*acc, error) {
 			base[code] = a
 		}
 		return a
-	}
-	for code, a := range land {
-		at(code).merge(a)
 	}
 	regions := c.eng.Regions()
 	ro := c.eng.Rules().Roles
