@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/gpkg"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -50,7 +51,7 @@ func demoGeoPackage(t *testing.T, d *demotest.Dataset) string {
 func startWithSupervision(t *testing.T, path string) *testServer {
 	t.Helper()
 	return startWith(t, path, func(cfg *Config) {
-		e, err := supervise.NewEngine(cfg.Index, supervise.Options{Checks: cfg.Store.(layers.CheckStore), Log: quiet})
+		e, err := supervise.NewEngine(cfg.Index, supervise.Options{Checks: cfg.Store.(layers.CheckStore), Log: quiet, Regions: region.New(cfg.Index)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/onemap/onemap/fixtures"
 	"github.com/onemap/onemap/internal/demotest"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -23,7 +24,7 @@ import (
 func startSupervision(t *testing.T) (*testServer, *demotest.Dataset, *supervise.Engine) {
 	t.Helper()
 	d := demotest.Load(t, 1, 3000)
-	e, err := supervise.NewEngine(d.Index, supervise.Options{Log: quiet})
+	e, err := supervise.NewEngine(d.Index, supervise.Options{Log: quiet, Regions: region.New(d.Index)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/onemap/onemap/api"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 	"github.com/onemap/onemap/tiles"
 	"github.com/onemap/onemap/tiles/cache"
@@ -167,5 +168,5 @@ func newSupervision(idx *spatial.Index, store layers.Store, asOf string, log *sl
 		rules.AsOf = time.Now().Format(time.DateOnly)
 	}
 	checks, _ := store.(layers.CheckStore)
-	return supervise.NewEngine(idx, supervise.Options{Rules: rules, Checks: checks, Log: log})
+	return supervise.NewEngine(idx, supervise.Options{Rules: rules, Checks: checks, Log: log, Regions: region.New(idx)})
 }

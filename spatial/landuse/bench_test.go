@@ -9,6 +9,7 @@ import (
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/landuse"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -28,7 +29,7 @@ func BenchmarkStats(b *testing.B) {
 	}
 	d := demotest.Load(b, 1, scale)
 	idx := d.FreshIndex(b)
-	e, err := supervise.NewEngine(idx, supervise.Options{})
+	e, err := supervise.NewEngine(idx, supervise.Options{Regions: region.New(idx)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/area"
 	"github.com/onemap/onemap/spatial/landuse"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -26,7 +27,7 @@ func relClose(a, b float64) bool {
 // them.
 func TestStatsByCounty(t *testing.T) {
 	d := demotest.Load(t, 1, 4000)
-	e, err := supervise.NewEngine(d.Index, supervise.Options{})
+	e, err := supervise.NewEngine(d.Index, supervise.Options{Regions: region.New(d.Index)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func TestStatsByCounty(t *testing.T) {
 func TestStatsFollowEdits(t *testing.T) {
 	d := demotest.Load(t, 2, 4000)
 	idx := d.FreshIndex(t)
-	e, err := supervise.NewEngine(idx, supervise.Options{})
+	e, err := supervise.NewEngine(idx, supervise.Options{Regions: region.New(idx)})
 	if err != nil {
 		t.Fatal(err)
 	}

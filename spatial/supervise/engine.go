@@ -62,8 +62,9 @@ type Counts struct {
 // Options configure an Engine.
 type Options struct {
 	Rules Rules // zero: DefaultRules
-	// Regions places features in admin regions; nil: a resolver of its own.
-	Regions *region.Resolver
+	// Regions places features in admin regions; nil: a spatial/region
+	// resolver of its own over the index.
+	Regions Placer
 	// Checks is where field checks are kept; nil: field checks are refused.
 	Checks layers.CheckStore
 	Log    *slog.Logger
@@ -77,7 +78,7 @@ type Engine struct {
 	idx     *spatial.Index
 	cat     *layers.Catalog
 	rules   Rules
-	regions *region.Resolver
+	regions Placer
 	log     *slog.Logger
 	workers int
 	checks  *checkBook
@@ -536,5 +537,11 @@ func cmpID(a, b int64) int {
 	return 0
 }
 
-// Regions is the resolver that places features in admin regions.
-func (e *Engine) Regions() *region.Resolver { return e.regions }
+// Placer places a feature in an admin region: its admin code
+// (spatial/region.Resolver, shared with the server's other users).
+type Placer interface {
+	Of(snap *spatial.Snapshot, l *layers.Layer, f *layers.Feature) string
+}
+
+// Regions is what places features in admin regions.
+func (e *Engine) Regions() Placer { return e.regions }

@@ -18,6 +18,7 @@ import (
 	"github.com/onemap/onemap/internal/demotest"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 )
 
@@ -32,6 +33,9 @@ func closeM2(got, want float64) bool {
 
 func readyEngine(t testing.TB, idx *spatial.Index, opts supervise.Options) *supervise.Engine {
 	t.Helper()
+	if opts.Regions == nil {
+		opts.Regions = region.New(idx)
+	}
 	e, err := supervise.NewEngine(idx, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +427,7 @@ func farBox(snap *spatial.Snapshot, near orb.Bound) orb.Bound {
 func TestNotReadyUntilComputed(t *testing.T) {
 	d := demotest.Load(t, 1, testScale)
 	idx := d.FreshIndex(t)
-	e, err := supervise.NewEngine(idx, supervise.Options{})
+	e, err := supervise.NewEngine(idx, supervise.Options{Regions: region.New(idx)})
 	if err != nil {
 		t.Fatal(err)
 	}
