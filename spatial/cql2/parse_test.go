@@ -104,7 +104,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{`{"op":"and","args":[true]}`, "$.args", "at least 2"},
 		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[117,91]}]}`, "$.args[1]", "outside"},
 		{`{"op":"=","args":[{"property":""},"1"]}`, "$.args[0].property", "non-empty"},
-		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[1]]]}]}`, "$.args[1]", "2 or 3 numbers"},
+		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[[1]]]}]}`, "$.args[1]", "has 1 numbers"},
 		{`{"op":"=","args":[{"property":"HSX"},{"date":"yesterday"}]}`, "$.args[1].date", "not a date"},
 		{`{"op":`, "$", "malformed JSON"},
 	}
