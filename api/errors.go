@@ -80,6 +80,9 @@ func v1Errors(c *gin.Context, err error) *apiError {
 	var le *inputgeom.LimitError
 	var coe *crs.CoordinateError
 	var cfe *coordfile.Error
+	if se := supervisionError(err); se != nil {
+		return se
+	}
 	switch {
 	case errors.As(err, &ae):
 		return ae

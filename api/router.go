@@ -24,7 +24,9 @@ import (
 	"github.com/onemap/onemap/metrics"
 	"github.com/onemap/onemap/spatial"
 	"github.com/onemap/onemap/spatial/inputgeom"
+	"github.com/onemap/onemap/spatial/landuse"
 	"github.com/onemap/onemap/spatial/region"
+	"github.com/onemap/onemap/spatial/supervise"
 	"github.com/onemap/onemap/tiles"
 )
 
@@ -92,6 +94,8 @@ type Config struct {
 	// AsOf is the date licences must be valid on in compliance reviews
 	// (YYYY-MM-DD); empty: today.
 	AsOf string
+	// Supervision keeps the supervision verdicts; nil: those routes answer 503.
+	Supervision *supervise.Engine
 }
 
 type server struct {
@@ -100,6 +104,7 @@ type server struct {
 	rates    *rateLimiter
 	analyses chan struct{} // one token per running analysis
 	httpm    *httpMetrics
+	landUse  *landuse.Calculator // nil without Supervision
 	ogc      *ogc.API
 	ogcTime  temporalCache
 }
@@ -163,6 +168,9 @@ func New(cfg Config) http.Handler {
 	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies},
 		rates: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), analyses: make(chan struct{}, cfg.MaxAnalyses),
 		httpm: newHTTPMetrics(cfg.Metrics)}
+	if cfg.Supervision != nil {
+		s.landUse = landuse.New(cfg.Index, cfg.Supervision)
+	}
 	cfg.OGC.DefaultLimit, cfg.OGC.MaxLimit = 100, cfg.MaxLimit
 	s.ogc = ogc.New(cfg.Catalog, ogcDefaults(cfg.OGC))
 	return s.routes()
@@ -206,11 +214,20 @@ func (s *server) routes() http.Handler {
 	get(v1, "/layers/:layer/features/:fid", s.h(v1Errors, s.getFeature))
 	v1.PUT("/layers/:layer/features/:fid", s.h(v1Errors, s.replaceFeature))
 	v1.DELETE("/layers/:layer/features/:fid", s.h(v1Errors, s.deleteFeature))
+	get(v1, "/layers/:layer/features/:fid/history", s.h(v1Errors, s.featureHistory))
 
 	get(v1, "/identify", s.h(v1Errors, s.identify))
 	v1.POST("/query", s.limitAnalyses, s.h(v1Errors, s.query))
 	v1.POST("/analysis/overlay", s.limitAnalyses, s.h(v1Errors, s.analyseOverlay))
 	v1.POST("/analysis/compliance", s.limitAnalyses, s.h(v1Errors, s.analyseCompliance))
+
+	get(v1, "/supervision/patches", s.h(v1Errors, s.listPatches))
+	get(v1, "/supervision/patches/:id", s.h(v1Errors, s.getPatch))
+	v1.PUT("/supervision/patches/:id/check", s.h(v1Errors, s.putPatchCheck))
+	get(v1, "/supervision/mining", s.h(v1Errors, s.listMining))
+	get(v1, "/supervision/idle", s.h(v1Errors, s.listIdle))
+	get(v1, "/supervision/summary", s.h(v1Errors, s.supervisionSummary))
+	get(v1, "/stats/landuse", s.h(v1Errors, s.landUseStats))
 
 	get(r, "/tiles/:layers/:z/:x/:y", s.whenReady, s.limitRate, s.deadline, s.h(v1Errors, s.getTile))
 	get(r, "/tiles/:layers", s.h(v1Errors, s.getTileJSON))

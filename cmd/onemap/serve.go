@@ -20,6 +20,8 @@ import (
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/metrics"
 	"github.com/onemap/onemap/spatial"
+	"github.com/onemap/onemap/spatial/region"
+	"github.com/onemap/onemap/spatial/supervise"
 	"github.com/onemap/onemap/tiles"
 	"github.com/onemap/onemap/tiles/cache"
 	"github.com/onemap/onemap/tiles/overview"
@@ -118,6 +120,10 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := metrics.RegisterIndex(reg, idx); err != nil {
 		return err
 	}
+	sup, err := newSupervision(idx, store, *asOf, log)
+	if err != nil {
+		return err
+	}
 	// Overviews subscribe to the index before the tile cache does, so an
 	// edit reaches them first.
 	ov := overview.New(idx, overview.Options{Log: log})
@@ -134,7 +140,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		PublicURL: pub, TrustedProxies: trusted, MaxBody: *maxBody,
 		Auth: authn, Policy: auth.Policy{Demo: *demo}, SecureCookies: *tlsCert != "",
 		Metrics: reg, RatePerSecond: *ratePerSecond, RateBurst: *rateBurst, MaxAnalyses: *maxAnalyses, RequestTimeout: *requestTimeout,
-		AsOf: *asOf, AnalysisTimeout: *analysisTimeout,
+		AsOf: *asOf, AnalysisTimeout: *analysisTimeout, Supervision: sup,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -196,6 +202,9 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 			}
 		}()
 	}
+	// The verdicts are computed in the background; their routes answer
+	// "computing" (503) until done.
+	sup.Start(ctx)
 	ready.Store(true)
 	// Overviews build in the background: until a layer's are built, its
 	// tiles below the detail zoom answer 503 with Retry-After.
@@ -220,4 +229,17 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// newSupervision is the supervision engine over idx with DESIGN.md's rules
+// judged as of asOf (empty: today), keeping field checks in the store when
+// it can.
+func newSupervision(idx *spatial.Index, store layers.Store, asOf string, log *slog.Logger) (*supervise.Engine, error) {
+	rules := supervise.DefaultRules()
+	rules.AsOf = asOf
+	if asOf == "" {
+		rules.AsOf = time.Now().Format(time.DateOnly)
+	}
+	checks, _ := store.(layers.CheckStore)
+	return supervise.NewEngine(idx, supervise.Options{Rules: rules, Checks: checks, Log: log, Regions: region.New(idx)})
 }

@@ -312,7 +312,10 @@ func (s *Store) Create(ctx context.Context, layer string, f *layers.Feature) (*l
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return s.grow(ctx, tx, t, bd, ok)
+		if err := s.grow(ctx, tx, t, bd, ok); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t.l, layers.ChangeCreate, id, nil, &layers.Feature{ID: id, Version: 1, Geometry: g, Props: layers.NewProps(props...)}, 0)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: create %s: %w", layer, classify(err))
@@ -343,14 +346,14 @@ func (s *Store) Replace(ctx context.Context, layer string, f *layers.Feature, if
 	}
 	var version int64
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var old []byte
-		err := tx.QueryRowContext(ctx, `SELECT "version", "geom" FROM `+quote(t.name)+` WHERE "fid" = ?`, f.ID).Scan(&version, &old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("replace", layer, f.ID)
-		}
+		old, err := t.get(ctx, tx, f.ID)
 		if err != nil {
 			return err
 		}
+		if old == nil {
+			return notFound("replace", layer, f.ID)
+		}
+		version = old.Version
 		if ifVersion > 0 && ifVersion != version {
 			return &layers.ConflictError{Layer: layer, ID: f.ID, Want: ifVersion, Current: version}
 		}
@@ -362,8 +365,15 @@ func (s *Store) Replace(ctx context.Context, layer string, f *layers.Feature, if
 		if _, err := tx.ExecContext(ctx, t.update, args...); err != nil {
 			return err
 		}
-		ob, ook, _ := envelope(old)
-		return s.changed(ctx, tx, t, ob, ook, bd, ok)
+		var ob orb.Bound
+		ook := old.Geometry != nil && !isEmpty(old.Geometry)
+		if ook {
+			ob = old.Geometry.Bound()
+		}
+		if err := s.changed(ctx, tx, t, ob, ook, bd, ok); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t.l, layers.ChangeReplace, f.ID, old, &layers.Feature{ID: f.ID, Version: version, Geometry: g, Props: layers.NewProps(props...)}, 0)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: replace %s %d: %w", layer, f.ID, classify(err))
@@ -397,7 +407,10 @@ func (s *Store) Delete(ctx context.Context, layer string, id int64, ifVersion in
 		if ook {
 			ob = old.Geometry.Bound()
 		}
-		return s.changed(ctx, tx, t, ob, ook, orb.Bound{}, false)
+		if err := s.changed(ctx, tx, t, ob, ook, orb.Bound{}, false); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t.l, layers.ChangeDelete, id, old, nil, 0)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: delete %s %d: %w", layer, id, classify(err))
@@ -481,7 +494,10 @@ func (s *Store) Import(ctx context.Context, layer string, feats iter.Seq2[*layer
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return s.grow(ctx, tx, t, ext, hasExt)
+		if err := s.grow(ctx, tx, t, ext, hasExt); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, t.l, layers.ChangeImport, 0, nil, nil, n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("gpkg: import %s: %w", layer, classify(err))

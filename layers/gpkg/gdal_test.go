@@ -110,6 +110,11 @@ func TestOgrinfoReadsEveryLayer(t *testing.T) {
 	// The layer list.
 	list := run(t, "ogrinfo", "-ro", path)
 	listed := regexp.MustCompile(`(?m)^\d+: (\w+) \(([^)]+)\)$`).FindAllStringSubmatch(list, -1)
+	// After the layers come the audit trail's attribute tables.
+	if n := len(listed); n < 2 || listed[n-2][1] != "onemap_history" || listed[n-1][1] != "onemap_checks" || listed[n-1][2] != "None" {
+		t.Fatalf("ogrinfo does not end with the audit tables:\n%s", list)
+	}
+	listed = listed[:len(listed)-2]
 	if len(listed) != len(cat.Layers) || len(cat.Layers) != 26 {
 		t.Fatalf("ogrinfo lists %d layers, want 26 (catalogue has %d):\n%s", len(listed), len(cat.Layers), list)
 	}
@@ -123,6 +128,13 @@ func TestOgrinfoReadsEveryLayer(t *testing.T) {
 	// Every layer's summary: count, SRS, geometry type, fields.
 	summary := run(t, "ogrinfo", "-ro", "-so", "-al", path)
 	blocks := strings.Split(summary, "\nLayer name: ")[1:]
+	// GDAL reads the audit trail: per layer an import, two creates, a
+	// replace and a delete.
+	if n := len(blocks); n < 2 || !strings.HasPrefix(blocks[n-2], "onemap_history\n") ||
+		!strings.Contains(blocks[n-2], fmt.Sprintf("Feature Count: %d\n", 5*len(cat.Layers))) || !strings.Contains(blocks[n-2], "username: String") {
+		t.Fatalf("ogrinfo -so -al does not read the change history as expected:\n%s", summary)
+	}
+	blocks = blocks[:len(blocks)-2]
 	if len(blocks) != len(cat.Layers) {
 		t.Fatalf("ogrinfo -so -al describes %d layers, want %d", len(blocks), len(cat.Layers))
 	}

@@ -179,6 +179,13 @@ func (s *Store) ensureSchema(ctx context.Context, tx execer, fresh bool) ([]stri
 			report = append(report, fmt.Sprintf("added spatial reference system %d", r.id))
 		}
 	}
+	r, err := s.ensureAudit(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("audit tables: %w", err)
+	}
+	if !fresh {
+		report = append(report, r...)
+	}
 	for _, l := range s.cat.Layers {
 		r, err := s.ensureLayer(ctx, tx, l)
 		if err != nil {

@@ -12,17 +12,11 @@ import (
 	"github.com/onemap/onemap/spatial/topology"
 )
 
-// Finding is the verdict and reasons of one supervised feature.
-type Finding struct {
-	Layer   string
-	ID      int64
-	Verdict Verdict // change patches only
-	Reasons []Reason
-}
-
 // Evaluator applies the rules to features of one snapshot. It is the plain
-// form of the rules: a union of the candidates the R-tree finds for each
-// role, then GEOS overlays measured on the ellipsoid.
+// form of the rules, kept as the independent check of the Engine: a union
+// of the candidates the R-tree finds for each role, then GEOS overlays
+// measured on the ellipsoid (Karney). It gives verdicts, reasons and the
+// rule areas, no evidence, and knows the default roles only.
 type Evaluator struct {
 	snap  *spatial.Snapshot
 	cat   *layers.Catalog
@@ -75,7 +69,7 @@ func geosArea(g *geos.Geom) (float64, error) {
 
 // Patch judges one change patch (wpbhtb) as of its HSX date.
 func (e *Evaluator) Patch(f *layers.Feature) (Finding, error) {
-	out := Finding{Layer: "wpbhtb", ID: f.ID, Reasons: []Reason{}}
+	out := Finding{Layer: "wpbhtb", ID: f.ID, Reasons: []Reason{}, Areas: map[string]float64{}}
 	hsx := e.str("wpbhtb", f, "HSX")
 	err := topology.WithContext(func(c *geos.Context) error {
 		p, err := topology.ToGEOS(c, f.Geometry)
@@ -106,6 +100,10 @@ func (e *Evaluator) Patch(f *layers.Feature) (Finding, error) {
 				return err
 			}
 		}
+		out.AreaM2 = pa
+		for k, name := range map[string]string{"A": AreaApproved, "S": AreaSupplied, "farm": AreaFarmlandUnapproved, "red": AreaRedLine, "outside": AreaOutsideBoundary} {
+			out.Areas[name] = m2[k]
+		}
 		covA, covS := m2["A"]/pa, m2["S"]/pa
 		switch {
 		case covA >= e.rules.Coverage && covS >= e.rules.Coverage:
@@ -135,7 +133,7 @@ func (e *Evaluator) Patch(f *layers.Feature) (Finding, error) {
 // Mining judges one mining patch (kcjc) against the licences valid on its
 // monitoring date.
 func (e *Evaluator) Mining(f *layers.Feature) (Finding, error) {
-	out := Finding{Layer: "kcjc", ID: f.ID, Reasons: []Reason{}}
+	out := Finding{Layer: "kcjc", ID: f.ID, Reasons: []Reason{}, Areas: map[string]float64{}}
 	jcrq := e.str("kcjc", f, "JCRQ")
 	err := topology.WithContext(func(c *geos.Context) error {
 		m, err := topology.ToGEOS(c, f.Geometry)
@@ -152,6 +150,12 @@ func (e *Evaluator) Mining(f *layers.Feature) (Finding, error) {
 		if err != nil {
 			return err
 		}
+		licensed, err := geosArea(m.Intersection(L))
+		if err != nil {
+			return err
+		}
+		out.AreaM2 = area.Geodesic(f.Geometry)
+		out.Areas[AreaLicensed], out.Areas[AreaOutsideLicence] = licensed, outside
 		if outside >= e.rules.MinAreaM2 {
 			out.Reasons = append(out.Reasons, OutOfBoundsMining)
 		}
@@ -166,7 +170,7 @@ func (e *Evaluator) Mining(f *layers.Feature) (Finding, error) {
 // Supply judges one supply (tdgy): idle when building is more than a year
 // late and no change patch touches it.
 func (e *Evaluator) Supply(f *layers.Feature) (Finding, error) {
-	out := Finding{Layer: "tdgy", ID: f.ID, Reasons: []Reason{}}
+	out := Finding{Layer: "tdgy", ID: f.ID, Reasons: []Reason{}, Areas: map[string]float64{}}
 	if !e.rules.idleSince(e.str("tdgy", f, "HTKGRQ")) {
 		return out, nil
 	}
