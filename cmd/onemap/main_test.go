@@ -210,8 +210,9 @@ func TestServeDemoEndToEnd(t *testing.T) {
 
 	// GDAL reads the file the server wrote: same layers, counts (with the new point) and SRS.
 	ogr := gdaltest.Summary(t, "-al", data)
-	if len(ogr) != 26 {
-		t.Fatalf("ogrinfo lists %d layers, want 26", len(ogr))
+	// The 26 layers and the store's two audit tables (history, field checks).
+	if len(ogr) != 28 || ogr["onemap_history"].Count == 0 {
+		t.Fatalf("ogrinfo lists %d layers, want 26 and onemap_history, onemap_checks; history has %d rows", len(ogr), ogr["onemap_history"].Count)
 	}
 	for _, id := range []string{"bdcdj", "tdzfaj"} {
 		if ogr[id].Count == 0 {
