@@ -352,6 +352,10 @@ var matrixRoutes = []matrixRoute{
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features/%d", l.ID, f.ID), ""}
 		}},
+	{name: "feature history", action: auth.Read, ok: []int{200}, outside: 404,
+		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
+			return matrixCall{"GET", fmt.Sprintf("/api/v1/layers/%s/features/%d/history", l.ID, f.ID), ""}
+		}},
 	{name: "tile", action: auth.Read, ok: []int{200, 204}, check: tileHolds,
 		call: func(t *testing.T, as *accessServer, l *layers.Layer, f *layers.Feature) matrixCall {
 			return matrixCall{"GET", tilePath(l, f), ""}

@@ -34,6 +34,13 @@ func (s *server) featureHistory(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	// A caller bound to a region sees the history of its region's features
+	// only; a deleted feature has no region to judge by, so it is not shown.
+	if match := s.regionMatch(c, l, readLayer); match != nil {
+		if f, found := s.Index.Snapshot().Get(l.ID, id); !found || !match(f) {
+			return &layers.NotFoundError{Layer: l.ID, ID: id}
+		}
+	}
 	hs, ok := s.Store.(layers.HistoryStore)
 	if !ok {
 		return &apiError{status: http.StatusServiceUnavailable, code: "not_configured", message: "this server's store keeps no change history"}
