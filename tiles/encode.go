@@ -3,10 +3,8 @@ package tiles
 import (
 	"context"
 	"fmt"
-	"math"
 	"sync"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/onemap/onemap/layers"
@@ -18,7 +16,8 @@ import (
 type encoder struct {
 	w     *LayerWriter
 	own   LayerWriter
-	proj  Projector
+	grid  TileGrid
+	zoom  uint
 	box   box
 	clip  clipper
 	lbuf  []lpoint
@@ -28,9 +27,18 @@ type encoder struct {
 	rings [][]IPoint
 	segs  []segment
 	keys  []int32 // key index per field position, -1 until used
+	d     *dict
+	// records gives the record of a feature: the Prepared store's, or
+	// one made on the spot.
+	records recordSource
 	// onInvalid says what to do with a polygon that quantising broke.
 	onInvalid invalidPolicy
 	invalid   bool // the last feature was left out as invalid (skipInvalid)
+}
+
+// recordSource gives a feature's record and the dictionary of its values.
+type recordSource interface {
+	recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict)
 }
 
 // invalidPolicy is what the encoder does with polygons that quantising or
@@ -45,17 +53,39 @@ const (
 
 var encoders = sync.Pool{New: func() any { return &encoder{} }}
 
+// onTheSpot makes records as they are asked for and keeps none: for
+// callers without a Prepared store.
+type onTheSpot struct {
+	b     recordBuilder
+	dicts map[string]*dict
+}
+
+func (o *onTheSpot) recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict) {
+	if o.dicts == nil {
+		o.dicts = map[string]*dict{}
+	}
+	d := o.dicts[l.ID]
+	if d == nil {
+		d = newDict(len(l.Fields))
+		o.dicts[l.ID] = d
+	}
+	return o.b.build(f, d), d
+}
+
 // Encode makes the exact tile t of the given layers from snap: every
 // feature that reaches into the tile (buffer included), nothing
 // generalised, whatever the zoom. It returns the encoded tile and how many
 // features it holds; no features means an empty tile (a server's 204).
+// Each feature is made ready on the spot: a Prepared store's AppendExact
+// keeps them ready instead.
 func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t maptile.Tile) ([]byte, int, error) {
 	var out []byte
 	total := 0
+	src := &onTheSpot{}
 	for _, l := range ls {
 		var n int
 		var err error
-		out, n, err = AppendExact(ctx, out, snap, l, t)
+		out, n, err = appendExact(ctx, out, src, snap, l, t, repairInvalid)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -70,11 +100,31 @@ func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t m
 // tile's integer grid, polygons valid as MVT 2.1 §4.3.4.4 asks (repaired
 // on the grid where quantising broke them). Features that quantise to
 // nothing (under a tile unit) are left out. It appends nothing when no
-// feature is left.
+// feature is left. Features are made ready on the spot.
 func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
+	return appendExact(ctx, dst, &onTheSpot{}, snap, l, t, repairInvalid)
+}
+
+// AppendExact is the package's AppendExact from the features kept ready.
+func (p *Prepared) AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
+	return appendExact(ctx, dst, p, snap, l, t, repairInvalid)
+}
+
+// ExactSize is about the size in bytes of the exact layer l at tile t
+// (AppendExact's), without repairing what quantising breaks: cheap enough
+// to size up dense tiles.
+func (p *Prepared) ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
+	out, _, err := appendExact(ctx, nil, p, snap, l, t, keepInvalid)
+	return len(out), err
+}
+
+func appendExact(ctx context.Context, dst []byte, src recordSource, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile, policy invalidPolicy) ([]byte, int, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
-	e.start(l, t)
+	e.w = &e.own
+	e.w.Reset(l.ID)
+	e.prepare(l, t, src)
+	e.onInvalid = policy
 	var err error
 	seen := 0
 	snap.Search(l.ID, BufferedBound(t, Buffer), func(f *layers.Feature) bool {
@@ -92,22 +142,29 @@ func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *lay
 	if err == nil {
 		err = ctx.Err()
 	}
+	e.records = nil
 	if err != nil {
 		return dst, 0, err
 	}
 	return e.w.AppendTo(dst), e.w.Len(), nil
 }
 
-func (e *encoder) start(l *layers.Layer, t maptile.Tile) {
-	e.w = &e.own
-	e.w.Reset(l.ID)
-	e.prepare(l, t)
+// recordOf is the Prepared store's recordSource.
+func (p *Prepared) recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict) {
+	pl := p.layers[l.ID]
+	if pl == nil {
+		return (&onTheSpot{}).recordOf(l, f)
+	}
+	return p.record(pl, f), pl.dict
 }
 
 // prepare readies the encoder for features of l in tile t, written to e.w.
-func (e *encoder) prepare(l *layers.Layer, t maptile.Tile) {
-	e.proj = NewProjector(t)
+func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, src recordSource) {
+	e.grid = NewTileGrid(t)
+	e.zoom = uint(t.Z)
 	e.box = box{lo: -Buffer, hi: Extent + Buffer}
+	e.records = src
+	e.onInvalid = repairInvalid
 	e.keys = e.keys[:0]
 	for range l.Fields {
 		e.keys = append(e.keys, -1)
@@ -116,50 +173,57 @@ func (e *encoder) prepare(l *layers.Layer, t maptile.Tile) {
 
 // feature writes one feature; one that is left with no geometry is dropped.
 func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
+	r, d := e.records.recordOf(l, f)
+	e.d = d
+	return e.record(l, r)
+}
+
+// record writes a feature from its record.
+func (e *encoder) record(l *layers.Layer, r *record) error {
 	e.w.Begin()
 	e.invalid = false
-	var t GeomType
-	switch g := f.Geometry.(type) {
-	case orb.MultiPolygon:
-		t = GeomPolygon
-		if err := e.polygons(g); err != nil {
-			return err
-		}
-	case orb.Polygon:
-		t = GeomPolygon
-		if err := e.polygons(orb.MultiPolygon{g}); err != nil {
-			return err
-		}
-	case orb.MultiLineString:
-		t = GeomLineString
-		for _, ls := range g {
-			e.line(ls)
-		}
-	case orb.LineString:
-		t = GeomLineString
-		e.line(g)
-	case orb.Point:
-		t = GeomPoint
-		e.points([]orb.Point{g})
-	case orb.MultiPoint:
-		t = GeomPoint
-		e.points(g)
-	default:
+	if r.kind == 0 {
 		return nil
 	}
-	e.tags(l, f)
-	e.w.End(t)
+	lo, hi := e.grid.at(r.min), e.grid.at(r.max)
+	if hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
+		return nil
+	}
+	inside := e.box.inside(lo) && e.box.inside(hi)
+	switch r.kind {
+	case GeomPolygon:
+		if err := e.polygons(r, inside); err != nil {
+			return err
+		}
+	case GeomLineString:
+		e.lines(r, inside)
+	case GeomPoint:
+		e.points(r)
+	}
+	e.tags(l, r)
+	e.w.End(r.kind)
 	return nil
 }
 
-// tags writes the feature's id and attributes (nulls left out: MVT has no
-// null, readers take a missing key as one).
-func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
-	if f.ID > 0 {
-		e.w.ID(uint64(f.ID))
+// tags writes the feature's id and attributes (nulls are not in the
+// record: MVT has no null, readers take a missing key as one).
+func (e *encoder) tags(l *layers.Layer, r *record) {
+	if r.f.ID > 0 {
+		e.w.ID(uint64(r.f.ID))
 	}
-	for i, v := range f.Props.All() {
-		if v == nil || i >= len(e.keys) {
+	rd := reader{b: r.tags()}
+	for len(rd.b) > 0 {
+		i := rd.uvarint()
+		code := rd.uvarint()
+		var vi uint32
+		if code&1 == 0 {
+			vi = e.w.sharedValue(e.d, uint32(code>>1))
+		} else {
+			n := code >> 1
+			vi = e.w.valueIndex(rd.b[:n])
+			rd.b = rd.b[n:]
+		}
+		if i >= len(e.keys) {
 			continue
 		}
 		k := e.keys[i]
@@ -167,7 +231,7 @@ func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
 			k = int32(e.w.Key(l.Fields[i].Name))
 			e.keys[i] = k
 		}
-		e.w.Value(uint32(k), v)
+		e.w.tag(uint32(k), vi)
 	}
 }
 
@@ -179,10 +243,11 @@ type FeatureWriter struct {
 	l *layers.Layer
 }
 
-// NewFeatureWriter returns a writer of l's features in tile t into w.
-func NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
+// NewFeatureWriter returns a writer of l's features in tile t into w,
+// from the features kept ready.
+func (p *Prepared) NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
 	e := &encoder{w: w}
-	e.prepare(l, t)
+	e.prepare(l, t, p)
 	return &FeatureWriter{e: e, l: l}
 }
 
@@ -205,92 +270,67 @@ func (fw *FeatureWriter) WriteIfValid(f *layers.Feature) (written, invalid bool,
 	return fw.e.w.Len() > n, fw.e.invalid, err
 }
 
-// ExactSize is about the size in bytes of the exact layer l at tile t
-// (AppendExact's), without repairing what quantising breaks: cheap enough
-// to size up dense tiles.
-func ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
-	e := encoders.Get().(*encoder)
-	defer encoders.Put(e)
-	e.start(l, t)
-	e.onInvalid = keepInvalid
-	defer func() { e.onInvalid = repairInvalid }()
-	var err error
-	seen := 0
-	snap.Search(l.ID, BufferedBound(t, Buffer), func(f *layers.Feature) bool {
-		if seen++; seen&255 == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
-			}
-		}
-		err = e.feature(l, f)
-		return err == nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return len(e.w.AppendTo(nil)), nil
-}
-
 // Tags writes the feature's id and attributes into the feature the
 // LayerWriter is writing (a caller-made geometry standing for f).
-func (fw *FeatureWriter) Tags(f *layers.Feature) { fw.e.tags(fw.l, f) }
+func (fw *FeatureWriter) Tags(f *layers.Feature) {
+	r, d := fw.e.records.recordOf(fw.l, f)
+	fw.e.d = d
+	fw.e.tags(fw.l, r)
+}
 
-// project projects a ring or line into e.lbuf, dropping repeated points,
-// and returns it with its bound.
-func (e *encoder) project(pts []orb.Point) ([]lpoint, lpoint, lpoint) {
+// decodeRun reads a run of points from rd onto the tile's grid into
+// e.lbuf, dropping points that round onto the one before; changed says
+// whether any was dropped.
+func (e *encoder) decodeRun(rd *reader) (pts []lpoint, changed bool) {
+	n := rd.uvarint()
 	lb := e.lbuf[:0]
-	lo := lpoint{math.MaxInt64, math.MaxInt64}
-	hi := lpoint{math.MinInt64, math.MinInt64}
-	for _, q := range pts {
-		x, y := e.proj.Float(q)
-		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
-		if n := len(lb); n > 0 && lb[n-1] == p {
+	for k := 0; k < n; k++ {
+		q := e.grid.at(rd.point())
+		if m := len(lb); m > 0 && lb[m-1] == q {
+			changed = true
 			continue
 		}
-		lb = append(lb, p)
-		lo.X, lo.Y = min(lo.X, p.X), min(lo.Y, p.Y)
-		hi.X, hi.Y = max(hi.X, p.X), max(hi.Y, p.Y)
+		lb = append(lb, q)
 	}
 	e.lbuf = lb
-	return lb, lo, hi
+	return lb, changed
 }
 
-// ring projects, clips and cleans one ring onto the end of e.ibuf and
-// reports whether anything with an area is left.
-func (e *encoder) ring(r orb.Ring) bool {
-	if n := len(r); n > 1 && r[0] == r[n-1] {
-		r = r[:n-1]
+// polygons writes a record's rings with MVT winding, repaired on the grid
+// when quantising or clipping made them invalid. A feature wholly inside
+// the box whose rings came out of this zoom's rounding clean before is
+// streamed straight into the writer.
+func (e *encoder) polygons(r *record, inside bool) error {
+	state := uint64(zoomDirty)
+	if inside && e.zoom < 32 {
+		state = r.zoomState(e.zoom)
+		if state == zoomClean {
+			e.stream(r)
+			return nil
+		}
 	}
-	lb, lo, hi := e.project(r)
-	if len(lb) < 3 || hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
-		return false
-	}
-	if lo.X < e.box.lo || hi.X > e.box.hi || lo.Y < e.box.lo || hi.Y > e.box.hi {
-		lb = e.clip.ring(lb, e.box)
-	}
-	start := len(e.ibuf)
-	for _, p := range lb {
-		e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
-	}
-	cleaned := CleanRing(e.ibuf[start:])
-	e.ibuf = e.ibuf[:start+len(cleaned)]
-	if len(cleaned) < 3 || Area2(cleaned) == 0 {
-		e.ibuf = e.ibuf[:start]
-		return false
-	}
-	return true
-}
-
-// polygons writes a multipolygon's rings with MVT winding, repaired on the
-// grid when quantising or clipping made them invalid.
-func (e *encoder) polygons(mp orb.MultiPolygon) error {
+	rd := reader{b: r.geom()}
 	e.ibuf, e.ends, e.exts = e.ibuf[:0], e.ends[:0], e.exts[:0]
-	for _, p := range mp {
-		for i, r := range p {
-			if !e.ring(r) {
-				if i == 0 {
-					break // no exterior left: its holes go with it
-				}
+	changed := false
+	np := rd.uvarint()
+	for p := 0; p < np; p++ {
+		nr := rd.uvarint()
+		skip := false
+		for i := 0; i < nr; i++ {
+			lb, ch := e.decodeRun(&rd)
+			changed = changed || ch
+			if skip {
+				continue
+			}
+			if n := len(lb); n > 1 && lb[0] == lb[n-1] {
+				lb = lb[:n-1]
+				changed = true
+			}
+			ok, ch := e.ring(lb, inside)
+			changed = changed || ch
+			if !ok {
+				changed = true
+				skip = i == 0 // no exterior left: its holes go with it
 				continue
 			}
 			e.ends = append(e.ends, len(e.ibuf))
@@ -298,36 +338,52 @@ func (e *encoder) polygons(mp orb.MultiPolygon) error {
 		}
 	}
 	if len(e.ends) == 0 {
+		if state == zoomUnknown {
+			r.setZoomState(e.zoom, zoomDirty)
+		}
 		return nil
 	}
 	e.rings = e.rings[:0]
 	start := 0
 	for i, end := range e.ends {
-		r := e.ibuf[start:end:end]
-		Orient(r, e.exts[i])
-		e.rings = append(e.rings, r)
+		ring := e.ibuf[start:end:end]
+		if (Area2(ring) > 0) != e.exts[i] {
+			Orient(ring, e.exts[i])
+			changed = true
+		}
+		e.rings = append(e.rings, ring)
 		start = end
 	}
 	var bad bool
-	if e.onInvalid != keepInvalid {
+	if e.onInvalid != keepInvalid || state == zoomUnknown {
 		bad, e.segs = Intersecting(e.rings, e.segs)
+	}
+	if state == zoomUnknown {
+		if changed || bad {
+			r.setZoomState(e.zoom, zoomDirty)
+		} else {
+			r.setZoomState(e.zoom, zoomClean)
+		}
+	}
+	if e.onInvalid == keepInvalid {
+		bad = false
 	}
 	if bad && e.onInvalid == skipInvalid {
 		e.invalid = true
 		return nil
 	}
 	if !bad {
-		for _, r := range e.rings {
-			e.w.Ring(r)
+		for _, ring := range e.rings {
+			e.w.Ring(ring)
 		}
 		return nil
 	}
 	var polys []Polygon
-	for i, r := range e.rings {
+	for i, ring := range e.rings {
 		if e.exts[i] {
-			polys = append(polys, Polygon{r})
+			polys = append(polys, Polygon{ring})
 		} else {
-			polys[len(polys)-1] = append(polys[len(polys)-1], r)
+			polys[len(polys)-1] = append(polys[len(polys)-1], ring)
 		}
 	}
 	fixed, err := repair(polys)
@@ -335,42 +391,102 @@ func (e *encoder) polygons(mp orb.MultiPolygon) error {
 		return err
 	}
 	for _, p := range fixed {
-		for _, r := range p {
-			e.w.Ring(r)
+		for _, ring := range p {
+			e.w.Ring(ring)
 		}
 	}
 	return nil
 }
 
-// line writes the parts of a line string left inside the box.
-func (e *encoder) line(ls orb.LineString) {
-	lb, lo, hi := e.project(ls)
-	if len(lb) < 2 || hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
-		return
-	}
-	e.ibuf = e.ibuf[:0]
-	var scratch [64]lpoint
-	clipLine(lb, e.box, func(part []lpoint) {
-		start := len(e.ibuf)
-		for _, p := range part {
-			q := IPoint{int32(p.X), int32(p.Y)}
-			if n := len(e.ibuf); n > start && e.ibuf[n-1] == q {
-				continue
+// stream writes a clean record's rings as they are decoded.
+func (e *encoder) stream(r *record) {
+	rd := reader{b: r.geom()}
+	np := rd.uvarint()
+	for p := 0; p < np; p++ {
+		nr := rd.uvarint()
+		for i := 0; i < nr; i++ {
+			n := rd.uvarint()
+			for k := 0; k < n; k++ {
+				q := e.grid.at(rd.point())
+				ip := IPoint{int32(q.X), int32(q.Y)}
+				switch k {
+				case 0:
+					e.w.MoveTo(ip)
+					e.w.lineToCount(n - 1)
+				default:
+					e.w.to(ip)
+				}
 			}
-			e.ibuf = append(e.ibuf, q)
+			e.w.ClosePath()
 		}
-		if len(e.ibuf)-start >= 2 {
-			e.w.Line(e.ibuf[start:])
-		}
-	}, scratch[:0])
+	}
 }
 
-// points writes the points inside the box.
-func (e *encoder) points(ps []orb.Point) {
+// ring clips (unless inside) and cleans one ring onto the end of e.ibuf
+// and reports whether anything with an area is left, and whether cleaning
+// changed it.
+func (e *encoder) ring(lb []lpoint, inside bool) (ok, changed bool) {
+	if len(lb) < 3 {
+		return false, true
+	}
+	if !inside {
+		lb = e.clip.ring(lb, e.box)
+	}
+	start := len(e.ibuf)
+	for _, p := range lb {
+		e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
+	}
+	cleaned := CleanRing(e.ibuf[start:])
+	changed = len(cleaned) != len(lb)
+	e.ibuf = e.ibuf[:start+len(cleaned)]
+	if len(cleaned) < 3 || Area2(cleaned) == 0 {
+		e.ibuf = e.ibuf[:start]
+		return false, true
+	}
+	return true, changed
+}
+
+// lines writes the parts of a record's lines left inside the box.
+func (e *encoder) lines(r *record, inside bool) {
+	rd := reader{b: r.geom()}
+	nl := rd.uvarint()
+	for i := 0; i < nl; i++ {
+		lb, _ := e.decodeRun(&rd)
+		if len(lb) < 2 {
+			continue
+		}
+		e.ibuf = e.ibuf[:0]
+		if inside {
+			for _, p := range lb {
+				e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
+			}
+			e.w.Line(e.ibuf)
+			continue
+		}
+		var scratch [64]lpoint
+		clipLine(lb, e.box, func(part []lpoint) {
+			start := len(e.ibuf)
+			for _, p := range part {
+				q := IPoint{int32(p.X), int32(p.Y)}
+				if n := len(e.ibuf); n > start && e.ibuf[n-1] == q {
+					continue
+				}
+				e.ibuf = append(e.ibuf, q)
+			}
+			if len(e.ibuf)-start >= 2 {
+				e.w.Line(e.ibuf[start:])
+			}
+		}, scratch[:0])
+	}
+}
+
+// points writes a record's points inside the box.
+func (e *encoder) points(r *record) {
+	rd := reader{b: r.geom()}
+	n := rd.uvarint()
 	e.ibuf = e.ibuf[:0]
-	for _, q := range ps {
-		x, y := e.proj.Float(q)
-		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
+	for k := 0; k < n; k++ {
+		p := e.grid.at(rd.point())
 		if e.box.inside(p) {
 			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
 		}

@@ -11,9 +11,13 @@ import (
 )
 
 // BenchmarkAppendExact encodes every non-empty exact dltb tile of the demo
-// at a few zooms, one after another.
+// at a few zooms, one after another, from the features kept ready.
 func BenchmarkAppendExact(b *testing.B) {
 	idx, _ := demo(b)
+	p := NewPrepared(idx)
+	if err := p.PrepareAll(context.Background()); err != nil {
+		b.Fatal(err)
+	}
 	snap := idx.Snapshot()
 	l := idx.Catalog().Layer("dltb")
 	bound, _ := snap.Bound("dltb")
@@ -31,7 +35,7 @@ func BenchmarkAppendExact(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var n int
 				var err error
-				buf, n, err = AppendExact(ctx, buf[:0], snap, l, ts[i%len(ts)])
+				buf, n, err = p.AppendExact(ctx, buf[:0], snap, l, ts[i%len(ts)])
 				if err != nil {
 					b.Fatal(err)
 				}

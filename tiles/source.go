@@ -50,19 +50,31 @@ type Source struct {
 	idx   *spatial.Index
 	ov    Overviews
 	cache *cache.Cache
+	ready *Prepared
 }
 
 // NewSource returns a source over idx. ov may be nil (every layer exact
 // from its catalogue minzoom, nothing below); c may be nil (no cache).
 // It subscribes to idx; subscribe ov first, so that an overview has
-// heard of an edit before the cache drops the tiles made from it.
+// heard of an edit before the cache drops the tiles made from it. Exact
+// tiles are made from the features kept ready: the overviews' store when
+// ov has one (a Prepared method), else a store of its own.
 func NewSource(idx *spatial.Index, ov Overviews, c *cache.Cache) *Source {
 	s := &Source{idx: idx, ov: ov, cache: c}
+	if op, ok := ov.(interface{ Prepared() *Prepared }); ok {
+		s.ready = op.Prepared()
+	} else {
+		s.ready = NewPrepared(idx)
+	}
 	if c != nil {
 		idx.Subscribe(s.changed)
 	}
 	return s
 }
+
+// Prepared returns the store of features kept ready that exact tiles are
+// made from.
+func (s *Source) Prepared() *Prepared { return s.ready }
 
 // Cache returns the source's cache (nil when it has none).
 func (s *Source) Cache() *cache.Cache { return s.cache }
@@ -129,7 +141,7 @@ func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, v
 			err = ErrOverviewPending
 		case z >= detail:
 			before := len(out)
-			out, _, err = AppendExact(ctx, out, snap, l, t)
+			out, _, err = s.ready.AppendExact(ctx, out, snap, l, t)
 			if err == nil && len(out)-before > MaxLayerBytes && s.ov != nil {
 				var v uint64
 				out, _, v, err = s.ov.AppendLayer(ctx, out[:before], l.ID, t)

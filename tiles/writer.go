@@ -2,7 +2,6 @@ package tiles
 
 import (
 	"encoding/binary"
-	"math"
 )
 
 // GeomType is an MVT feature's geometry type.
@@ -88,9 +87,10 @@ type LayerWriter struct {
 	keyIdx map[string]uint32
 	vals   []byte // encoded Value messages, each with its field tag
 	nvals  uint32
-	strs   map[string]uint32
-	ints   map[int64]uint32
-	floats map[uint64]uint32 // by bit pattern: NaN-safe, -0 ≠ 0
+	// vmap numbers values by their encoded bytes (so -0 ≠ 0 and NaN is
+	// one value); values of a dictionary are numbered through shared.
+	vmap   map[string]uint32
+	shared sharedValues
 
 	feats []byte // encoded Feature messages, each with its field tag
 	n     int
@@ -122,15 +122,12 @@ func (w *LayerWriter) Reset(name string) {
 	w.n = 0
 	if w.keyIdx == nil {
 		w.keyIdx = map[string]uint32{}
-		w.strs = map[string]uint32{}
-		w.ints = map[int64]uint32{}
-		w.floats = map[uint64]uint32{}
+		w.vmap = map[string]uint32{}
 	} else {
 		clear(w.keyIdx)
-		clear(w.strs)
-		clear(w.ints)
-		clear(w.floats)
+		clear(w.vmap)
 	}
+	w.shared.reset()
 	w.Begin()
 }
 
@@ -165,17 +162,7 @@ func (w *LayerWriter) Key(k string) uint32 {
 }
 
 // String tags the feature with key index k = s.
-func (w *LayerWriter) String(k uint32, s string) {
-	i, ok := w.strs[s]
-	if !ok {
-		i = w.newValue()
-		w.strs[s] = i
-		w.vals = appendTag(w.vals, layerValues, wireBytes)
-		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(uint64(len(s)))+len(s)))
-		w.vals = appendStringField(w.vals, valueString, s)
-	}
-	w.tag(k, i)
-}
+func (w *LayerWriter) String(k uint32, s string) { w.Value(k, s) }
 
 func (w *LayerWriter) tag(k, i uint32) {
 	w.tags = binary.AppendUvarint(w.tags, uint64(k))
@@ -184,57 +171,83 @@ func (w *LayerWriter) tag(k, i uint32) {
 
 // Int tags the feature with key index k = v (uint_value when v ≥ 0,
 // sint_value otherwise).
-func (w *LayerWriter) Int(k uint32, v int64) {
-	i, ok := w.ints[v]
-	if !ok {
-		i = w.newValue()
-		w.ints[v] = i
-		field, u := valueUint, uint64(v)
-		if v < 0 {
-			field, u = valueSint, uint64(v<<1)^uint64(v>>63)
-		}
-		w.vals = appendTag(w.vals, layerValues, wireBytes)
-		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(u)))
-		w.vals = appendVarintField(w.vals, field, u)
-	}
-	w.tag(k, i)
-}
+func (w *LayerWriter) Int(k uint32, v int64) { w.Value(k, v) }
 
 // Float tags the feature with key index k = v (double_value).
-func (w *LayerWriter) Float(k uint32, v float64) {
-	bits := math.Float64bits(v)
-	i, ok := w.floats[bits]
-	if !ok {
-		i = w.newValue()
-		w.floats[bits] = i
-		w.vals = appendTag(w.vals, layerValues, wireBytes)
-		w.vals = binary.AppendUvarint(w.vals, 9)
-		w.vals = appendTag(w.vals, valueDouble, wireFixed64)
-		w.vals = binary.LittleEndian.AppendUint64(w.vals, bits)
-	}
-	w.tag(k, i)
-}
+func (w *LayerWriter) Float(k uint32, v float64) { w.Value(k, v) }
 
 // Value tags the feature with key index k = v for a string, int64 or
 // float64 (int is widened); nil and other types are left out, as MVT has
 // no null.
 func (w *LayerWriter) Value(k uint32, v any) {
-	switch x := v.(type) {
-	case string:
-		w.String(k, x)
-	case int64:
-		w.Int(k, x)
-	case int:
-		w.Int(k, int64(x))
-	case float64:
-		w.Float(k, x)
+	var scratch [64]byte
+	if enc := appendValue(scratch[:0], v); enc != nil {
+		w.tag(k, w.valueIndex(enc))
 	}
 }
 
-func (w *LayerWriter) newValue() uint32 {
+// valueIndex returns the index of an encoded Value message's body in the
+// layer's values, adding it once.
+func (w *LayerWriter) valueIndex(enc []byte) uint32 {
+	if i, ok := w.vmap[string(enc)]; ok {
+		return i
+	}
 	i := w.nvals
 	w.nvals++
+	w.vmap[string(enc)] = i
+	w.vals = appendBytesField(w.vals, layerValues, enc)
 	return i
+}
+
+// sharedValue returns the index in the layer's values of value id of d.
+func (w *LayerWriter) sharedValue(d *dict, id uint32) uint32 {
+	if i, ok := w.shared.get(d, id); ok {
+		return i
+	}
+	i := w.valueIndex(d.value(id))
+	w.shared.set(id, i)
+	return i
+}
+
+// sharedValues remembers which values of one dictionary a layer holds, by
+// the value's number: a stamp per number says whether the entry belongs to
+// this layer, so that a new layer starts afresh without clearing.
+type sharedValues struct {
+	d      *dict
+	gen    uint32
+	stamps []uint32
+	index  []uint32
+}
+
+func (s *sharedValues) reset() {
+	s.d = nil
+	s.gen++
+	if s.gen == 0 {
+		clear(s.stamps)
+		s.gen = 1
+	}
+}
+
+func (s *sharedValues) get(d *dict, id uint32) (uint32, bool) {
+	if s.d != d {
+		if s.d != nil {
+			s.reset()
+		}
+		s.d = d
+	}
+	if int(id) < len(s.stamps) && s.stamps[id] == s.gen {
+		return s.index[id], true
+	}
+	return 0, false
+}
+
+func (s *sharedValues) set(id, i uint32) {
+	if int(id) >= len(s.stamps) {
+		n := max(int(id)+1, 2*len(s.stamps), 64)
+		s.stamps = append(s.stamps, make([]uint32, n-len(s.stamps))...)
+		s.index = append(s.index, make([]uint32, n-len(s.index))...)
+	}
+	s.stamps[id], s.index[id] = s.gen, i
 }
 
 func (w *LayerWriter) to(p IPoint) {
@@ -247,6 +260,11 @@ func (w *LayerWriter) to(p IPoint) {
 func (w *LayerWriter) MoveTo(p IPoint) {
 	w.geom = append(w.geom, cmdMoveTo|1<<3)
 	w.to(p)
+}
+
+// lineToCount starts a LineTo of n points, which the caller writes with to.
+func (w *LayerWriter) lineToCount(n int) {
+	w.geom = binary.AppendUvarint(w.geom, uint64(cmdLineTo|uint32(n)<<3))
 }
 
 // LineTo draws to each of ps in turn.

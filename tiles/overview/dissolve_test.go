@@ -110,14 +110,15 @@ func TestPolygonise(t *testing.T) {
 }
 
 // TestFill: a square and a square with a hole fill the cells whose
-// centres they hold.
+// centres they hold; a coarser grid takes the class at its centres.
 func TestFill(t *testing.T) {
 	g := newGrid(0, 0, 10, 10, 4)
-	sq := func(x0, y0, x1, y1 float64) []orb.Point {
-		return []orb.Point{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+	sq := func(x0, y0, x1, y1 int64) []tiles.WorldPoint {
+		return []tiles.WorldPoint{{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1}}
 	}
-	g.fill([][]orb.Point{sq(0, 0, 40, 40), sq(11, 11, 29, 29)}, 1, nil)
-	g.fill([][]orb.Point{sq(1, 1, 3, 3)}, 2, nil) // covers no centre but (2, 2)
+	var f filler
+	g.fill([][]tiles.WorldPoint{sq(0, 0, 40, 40), sq(11, 11, 29, 29)}, 1, &f)
+	g.fill([][]tiles.WorldPoint{sq(1, 1, 3, 3)}, 2, &f) // covers no centre but (2, 2)
 	n := map[int32]int{}
 	for _, c := range g.cells {
 		n[c]++
@@ -125,5 +126,21 @@ func TestFill(t *testing.T) {
 	// Centres at 2, 6, …, 38: the hole [11, 29] holds 14, 18, 22, 26 on each axis.
 	if n[1] != 100-16-1 || n[2] != 1 || n[-1] != 16 {
 		t.Fatalf("cells %v", n)
+	}
+	// Cells of 8: centres at 4, 12, …, 36, corners of the fine cells, each
+	// taking the fine cell to its lower right (centres 6, 14, …, 38): the
+	// hole holds 14 and 22 on each axis.
+	c := g.coarser()
+	if c.w != 6 || c.h != 6 || c.size != 8 {
+		t.Fatalf("coarser grid %dx%d of %d", c.w, c.h, c.size)
+	}
+	n = map[int32]int{}
+	for j := 0; j < 5; j++ {
+		for i := 0; i < 5; i++ {
+			n[c.at(i, j)]++
+		}
+	}
+	if n[1] != 25-4 || n[-1] != 4 {
+		t.Fatalf("coarse cells %v", n)
 	}
 }
