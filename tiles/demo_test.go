@@ -22,7 +22,8 @@ var (
 )
 
 // demo returns an index holding the demo dataset (ids 1..N per layer in
-// stream order, as a store would assign them) and its manifest, built once.
+// stream order, repeated strings shared, as a store would load them) and
+// its manifest, built once.
 func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 	t.Helper()
 	demoOnce.Do(func() {
@@ -36,6 +37,7 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 						return err
 					}
 					f.ID, f.Version = int64(len(all)+1), 1
+					f.Props = shared(idx, f.Props)
 					all = append(all, f)
 				}
 				return idx.ReloadLayer(l, all)
@@ -46,4 +48,17 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 		t.Fatal(demoErr)
 	}
 	return demoIdx, demoMan
+}
+
+// shared packs p again with repeated strings shared through the index's
+// table, as a store's scan does when the index loads (the generator keeps
+// every string inline).
+func shared(idx *spatial.Index, p layers.Props) layers.Props {
+	b := layers.PropsBuilder{Strings: idx.Strings()}
+	for _, v := range p.Values() {
+		if err := b.Add(v); err != nil {
+			panic(err)
+		}
+	}
+	return b.Done()
 }

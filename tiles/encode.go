@@ -3,8 +3,10 @@ package tiles
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/onemap/onemap/layers"
@@ -16,29 +18,23 @@ import (
 type encoder struct {
 	w     *LayerWriter
 	own   LayerWriter
-	grid  TileGrid
+	proj  Projector
 	zoom  uint
 	box   box
 	clip  clipper
 	lbuf  []lpoint
-	ibuf  []IPoint
-	ends  []int // end of each ring in ibuf
+	ends  []int // end of each ring in lbuf
 	exts  []bool
+	ibuf  []IPoint
+	iends []int // end of each ring in ibuf
 	rings [][]IPoint
 	segs  []segment
 	keys  []int32 // key index per field position, -1 until used
-	d     *dict
-	// records gives the record of a feature: the Prepared store's, or
-	// one made on the spot.
-	records recordSource
+	// notes gives the record of a feature (nil: none kept).
+	notes *preparedLayer
 	// onInvalid says what to do with a polygon that quantising broke.
 	onInvalid invalidPolicy
 	invalid   bool // the last feature was left out as invalid (skipInvalid)
-}
-
-// recordSource gives a feature's record and the dictionary of its values.
-type recordSource interface {
-	recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict)
 }
 
 // invalidPolicy is what the encoder does with polygons that quantising or
@@ -53,39 +49,18 @@ const (
 
 var encoders = sync.Pool{New: func() any { return &encoder{} }}
 
-// onTheSpot makes records as they are asked for and keeps none: for
-// callers without a Prepared store.
-type onTheSpot struct {
-	b     recordBuilder
-	dicts map[string]*dict
-}
-
-func (o *onTheSpot) recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict) {
-	if o.dicts == nil {
-		o.dicts = map[string]*dict{}
-	}
-	d := o.dicts[l.ID]
-	if d == nil {
-		d = newDict(len(l.Fields))
-		o.dicts[l.ID] = d
-	}
-	return o.b.build(f, d), d
-}
-
 // Encode makes the exact tile t of the given layers from snap: every
 // feature that reaches into the tile (buffer included), nothing
 // generalised, whatever the zoom. It returns the encoded tile and how many
 // features it holds; no features means an empty tile (a server's 204).
-// Each feature is made ready on the spot: a Prepared store's AppendExact
-// keeps them ready instead.
+// Nothing is noted for later tiles: a Prepared store's AppendExact does.
 func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t maptile.Tile) ([]byte, int, error) {
 	var out []byte
 	total := 0
-	src := &onTheSpot{}
 	for _, l := range ls {
 		var n int
 		var err error
-		out, n, err = appendExact(ctx, out, src, snap, l, t, repairInvalid)
+		out, n, err = appendExact(ctx, out, nil, snap, l, t, repairInvalid)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -100,30 +75,32 @@ func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t m
 // tile's integer grid, polygons valid as MVT 2.1 §4.3.4.4 asks (repaired
 // on the grid where quantising broke them). Features that quantise to
 // nothing (under a tile unit) are left out. It appends nothing when no
-// feature is left. Features are made ready on the spot.
+// feature is left.
 func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
-	return appendExact(ctx, dst, &onTheSpot{}, snap, l, t, repairInvalid)
+	return appendExact(ctx, dst, nil, snap, l, t, repairInvalid)
 }
 
-// AppendExact is the package's AppendExact from the features kept ready.
+// AppendExact is the package's AppendExact, noting which features come out
+// of the zoom's rounding clean and writing those it noted before without
+// checking them again.
 func (p *Prepared) AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
-	return appendExact(ctx, dst, p, snap, l, t, repairInvalid)
+	return appendExact(ctx, dst, p.layers[l.ID], snap, l, t, repairInvalid)
 }
 
 // ExactSize is about the size in bytes of the exact layer l at tile t
 // (AppendExact's), without repairing what quantising breaks: cheap enough
 // to size up dense tiles.
 func (p *Prepared) ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
-	out, _, err := appendExact(ctx, nil, p, snap, l, t, keepInvalid)
+	out, _, err := appendExact(ctx, nil, p.layers[l.ID], snap, l, t, keepInvalid)
 	return len(out), err
 }
 
-func appendExact(ctx context.Context, dst []byte, src recordSource, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile, policy invalidPolicy) ([]byte, int, error) {
+func appendExact(ctx context.Context, dst []byte, notes *preparedLayer, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile, policy invalidPolicy) ([]byte, int, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
 	e.w = &e.own
 	e.w.Reset(l.ID)
-	e.prepare(l, t, src)
+	e.prepare(l, t, notes)
 	e.onInvalid = policy
 	var err error
 	seen := 0
@@ -142,28 +119,19 @@ func appendExact(ctx context.Context, dst []byte, src recordSource, snap *spatia
 	if err == nil {
 		err = ctx.Err()
 	}
-	e.records = nil
+	e.notes = nil
 	if err != nil {
 		return dst, 0, err
 	}
 	return e.w.AppendTo(dst), e.w.Len(), nil
 }
 
-// recordOf is the Prepared store's recordSource.
-func (p *Prepared) recordOf(l *layers.Layer, f *layers.Feature) (*record, *dict) {
-	pl := p.layers[l.ID]
-	if pl == nil {
-		return (&onTheSpot{}).recordOf(l, f)
-	}
-	return p.record(pl, f), pl.dict
-}
-
 // prepare readies the encoder for features of l in tile t, written to e.w.
-func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, src recordSource) {
-	e.grid = NewTileGrid(t)
+func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, notes *preparedLayer) {
+	e.proj = NewProjector(t)
 	e.zoom = uint(t.Z)
 	e.box = box{lo: -Buffer, hi: Extent + Buffer}
-	e.records = src
+	e.notes = notes
 	e.onInvalid = repairInvalid
 	e.keys = e.keys[:0]
 	for range l.Fields {
@@ -173,57 +141,51 @@ func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, src recordSource) {
 
 // feature writes one feature; one that is left with no geometry is dropped.
 func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
-	r, d := e.records.recordOf(l, f)
-	e.d = d
-	return e.record(l, r)
-}
-
-// record writes a feature from its record.
-func (e *encoder) record(l *layers.Layer, r *record) error {
 	e.w.Begin()
 	e.invalid = false
-	if r.kind == 0 {
-		return nil
-	}
-	lo, hi := e.grid.at(r.min), e.grid.at(r.max)
-	if hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
-		return nil
-	}
-	inside := e.box.inside(lo) && e.box.inside(hi)
-	switch r.kind {
-	case GeomPolygon:
-		if err := e.polygons(r, inside); err != nil {
+	var t GeomType
+	switch g := f.Geometry.(type) {
+	case orb.MultiPolygon:
+		t = GeomPolygon
+		if err := e.polygons(f, g); err != nil {
 			return err
 		}
-	case GeomLineString:
-		e.lines(r, inside)
-	case GeomPoint:
-		e.points(r)
+	case orb.Polygon:
+		t = GeomPolygon
+		if err := e.polygons(f, orb.MultiPolygon{g}); err != nil {
+			return err
+		}
+	case orb.MultiLineString:
+		t = GeomLineString
+		for _, ls := range g {
+			e.line(ls)
+		}
+	case orb.LineString:
+		t = GeomLineString
+		e.line(g)
+	case orb.Point:
+		t = GeomPoint
+		e.points([]orb.Point{g})
+	case orb.MultiPoint:
+		t = GeomPoint
+		e.points(g)
+	default:
+		return nil
 	}
-	e.tags(l, r)
-	e.w.End(r.kind)
+	e.tags(l, f)
+	e.w.End(t)
 	return nil
 }
 
-// tags writes the feature's id and attributes (nulls are not in the
-// record: MVT has no null, readers take a missing key as one).
-func (e *encoder) tags(l *layers.Layer, r *record) {
-	if r.f.ID > 0 {
-		e.w.ID(uint64(r.f.ID))
+// tags writes the feature's id and attributes (nulls left out: MVT has no
+// null, readers take a missing key as one).
+func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
+	if f.ID > 0 {
+		e.w.ID(uint64(f.ID))
 	}
-	rd := reader{b: r.tags()}
-	for len(rd.b) > 0 {
-		i := rd.uvarint()
-		code := rd.uvarint()
-		var vi uint32
-		if code&1 == 0 {
-			vi = e.w.sharedValue(e.d, uint32(code>>1))
-		} else {
-			n := code >> 1
-			vi = e.w.valueIndex(rd.b[:n])
-			rd.b = rd.b[n:]
-		}
-		if i >= len(e.keys) {
+	tab := f.Props.Table()
+	for i, v := range f.Props.Raw() {
+		if v.Kind == layers.RawNull || i >= len(e.keys) {
 			continue
 		}
 		k := e.keys[i]
@@ -231,7 +193,7 @@ func (e *encoder) tags(l *layers.Layer, r *record) {
 			k = int32(e.w.Key(l.Fields[i].Name))
 			e.keys[i] = k
 		}
-		e.w.tag(uint32(k), vi)
+		e.w.Raw(uint32(k), tab, v)
 	}
 }
 
@@ -244,10 +206,10 @@ type FeatureWriter struct {
 }
 
 // NewFeatureWriter returns a writer of l's features in tile t into w,
-// from the features kept ready.
+// noting and using what Prepared notes.
 func (p *Prepared) NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
 	e := &encoder{w: w}
-	e.prepare(l, t, p)
+	e.prepare(l, t, p.layers[l.ID])
 	return &FeatureWriter{e: e, l: l}
 }
 
@@ -272,87 +234,68 @@ func (fw *FeatureWriter) WriteIfValid(f *layers.Feature) (written, invalid bool,
 
 // Tags writes the feature's id and attributes into the feature the
 // LayerWriter is writing (a caller-made geometry standing for f).
-func (fw *FeatureWriter) Tags(f *layers.Feature) {
-	r, d := fw.e.records.recordOf(fw.l, f)
-	fw.e.d = d
-	fw.e.tags(fw.l, r)
-}
+func (fw *FeatureWriter) Tags(f *layers.Feature) { fw.e.tags(fw.l, f) }
 
-// decodeRun reads a run of points from rd onto the tile's grid into
-// e.lbuf, dropping points that round onto the one before; changed says
-// whether any was dropped.
-func (e *encoder) decodeRun(rd *reader) (pts []lpoint, changed bool) {
-	n := rd.uvarint()
-	lb := e.lbuf[:0]
-	for k := 0; k < n; k++ {
-		q := e.grid.at(rd.point())
-		if m := len(lb); m > 0 && lb[m-1] == q {
-			changed = true
+// project projects a ring or line onto the end of e.lbuf, rounded to the
+// tile's grid, dropping points that round onto the one before, and widens
+// lo/hi to its points.
+func (e *encoder) project(pts []orb.Point, lo, hi *lpoint) {
+	lb := e.lbuf
+	start := len(lb)
+	for _, q := range pts {
+		x, y := e.proj.fast(q)
+		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
+		if n := len(lb); n > start && lb[n-1] == p {
 			continue
 		}
-		lb = append(lb, q)
+		lb = append(lb, p)
+		lo.X, lo.Y = min(lo.X, p.X), min(lo.Y, p.Y)
+		hi.X, hi.Y = max(hi.X, p.X), max(hi.Y, p.Y)
 	}
 	e.lbuf = lb
-	return lb, changed
 }
 
-// polygons writes a record's rings with MVT winding, repaired on the grid
-// when quantising or clipping made them invalid. A feature wholly inside
-// the box whose rings came out of this zoom's rounding clean before is
-// streamed straight into the writer.
-func (e *encoder) polygons(r *record, inside bool) error {
-	state := uint64(zoomDirty)
-	if inside && e.zoom < 32 {
-		state = r.zoomState(e.zoom)
-		if state == zoomClean {
-			e.stream(r)
-			return nil
-		}
-	}
-	rd := reader{b: r.geom()}
-	e.ibuf, e.ends, e.exts = e.ibuf[:0], e.ends[:0], e.exts[:0]
-	changed := false
-	np := rd.uvarint()
-	for p := 0; p < np; p++ {
-		nr := rd.uvarint()
-		skip := false
-		for i := 0; i < nr; i++ {
-			lb, ch := e.decodeRun(&rd)
-			changed = changed || ch
-			if skip {
-				continue
+func emptyBound() (lpoint, lpoint) {
+	return lpoint{math.MaxInt64, math.MaxInt64}, lpoint{math.MinInt64, math.MinInt64}
+}
+
+// polygons writes a multipolygon's rings with MVT winding, repaired on the
+// grid when quantising or clipping made them invalid. A feature wholly
+// inside the tile and its buffer that came out of this zoom's rounding
+// clean before (its notes say) is written without checking.
+func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
+	e.lbuf, e.ends, e.exts = e.lbuf[:0], e.ends[:0], e.exts[:0]
+	lo, hi := emptyBound()
+	for _, p := range mp {
+		for i, r := range p {
+			if n := len(r); n > 1 && r[0] == r[n-1] {
+				r = r[:n-1]
 			}
-			if n := len(lb); n > 1 && lb[0] == lb[n-1] {
-				lb = lb[:n-1]
-				changed = true
-			}
-			ok, ch := e.ring(lb, inside)
-			changed = changed || ch
-			if !ok {
-				changed = true
-				skip = i == 0 // no exterior left: its holes go with it
-				continue
-			}
-			e.ends = append(e.ends, len(e.ibuf))
+			e.project(r, &lo, &hi)
+			e.ends = append(e.ends, len(e.lbuf))
 			e.exts = append(e.exts, i == 0)
 		}
 	}
-	if len(e.ends) == 0 {
-		if state == zoomUnknown {
-			r.setZoomState(e.zoom, zoomDirty)
-		}
+	if hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
 		return nil
 	}
-	e.rings = e.rings[:0]
-	start := 0
-	for i, end := range e.ends {
-		ring := e.ibuf[start:end:end]
-		if (Area2(ring) > 0) != e.exts[i] {
-			Orient(ring, e.exts[i])
-			changed = true
+	inside := e.box.inside(lo) && e.box.inside(hi)
+	var rec *record
+	state := uint64(zoomDirty)
+	if inside && e.notes != nil {
+		rec = e.notes.record(f)
+		state = rec.zoomState(e.zoom)
+	}
+	if state == zoomClean {
+		e.writeClean()
+		return nil
+	}
+	changed := e.rings2(inside)
+	if len(e.rings) == 0 {
+		if state == zoomUnknown {
+			rec.setZoomState(e.zoom, zoomDirty)
 		}
-		e.rings = append(e.rings, ring)
-		start = end
+		return nil
 	}
 	var bad bool
 	if e.onInvalid != keepInvalid || state == zoomUnknown {
@@ -360,9 +303,9 @@ func (e *encoder) polygons(r *record, inside bool) error {
 	}
 	if state == zoomUnknown {
 		if changed || bad {
-			r.setZoomState(e.zoom, zoomDirty)
+			rec.setZoomState(e.zoom, zoomDirty)
 		} else {
-			r.setZoomState(e.zoom, zoomClean)
+			rec.setZoomState(e.zoom, zoomClean)
 		}
 	}
 	if e.onInvalid == keepInvalid {
@@ -373,17 +316,17 @@ func (e *encoder) polygons(r *record, inside bool) error {
 		return nil
 	}
 	if !bad {
-		for _, ring := range e.rings {
-			e.w.Ring(ring)
+		for _, r := range e.rings {
+			e.w.Ring(r)
 		}
 		return nil
 	}
 	var polys []Polygon
-	for i, ring := range e.rings {
+	for i, r := range e.rings {
 		if e.exts[i] {
-			polys = append(polys, Polygon{ring})
+			polys = append(polys, Polygon{r})
 		} else {
-			polys[len(polys)-1] = append(polys[len(polys)-1], ring)
+			polys[len(polys)-1] = append(polys[len(polys)-1], r)
 		}
 	}
 	fixed, err := repair(polys)
@@ -391,102 +334,116 @@ func (e *encoder) polygons(r *record, inside bool) error {
 		return err
 	}
 	for _, p := range fixed {
-		for _, ring := range p {
-			e.w.Ring(ring)
+		for _, r := range p {
+			e.w.Ring(r)
 		}
 	}
 	return nil
 }
 
-// stream writes a clean record's rings as they are decoded.
-func (e *encoder) stream(r *record) {
-	rd := reader{b: r.geom()}
-	np := rd.uvarint()
-	for p := 0; p < np; p++ {
-		nr := rd.uvarint()
-		for i := 0; i < nr; i++ {
-			n := rd.uvarint()
-			for k := 0; k < n; k++ {
-				q := e.grid.at(rd.point())
-				ip := IPoint{int32(q.X), int32(q.Y)}
-				switch k {
-				case 0:
-					e.w.MoveTo(ip)
-					e.w.lineToCount(n - 1)
-				default:
-					e.w.to(ip)
-				}
-			}
-			e.w.ClosePath()
-		}
-	}
-}
-
-// ring clips (unless inside) and cleans one ring onto the end of e.ibuf
-// and reports whether anything with an area is left, and whether cleaning
-// changed it.
-func (e *encoder) ring(lb []lpoint, inside bool) (ok, changed bool) {
-	if len(lb) < 3 {
-		return false, true
-	}
-	if !inside {
-		lb = e.clip.ring(lb, e.box)
-	}
-	start := len(e.ibuf)
-	for _, p := range lb {
-		e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
-	}
-	cleaned := CleanRing(e.ibuf[start:])
-	changed = len(cleaned) != len(lb)
-	e.ibuf = e.ibuf[:start+len(cleaned)]
-	if len(cleaned) < 3 || Area2(cleaned) == 0 {
-		e.ibuf = e.ibuf[:start]
-		return false, true
-	}
-	return true, changed
-}
-
-// lines writes the parts of a record's lines left inside the box.
-func (e *encoder) lines(r *record, inside bool) {
-	rd := reader{b: r.geom()}
-	nl := rd.uvarint()
-	for i := 0; i < nl; i++ {
-		lb, _ := e.decodeRun(&rd)
-		if len(lb) < 2 {
-			continue
-		}
+// writeClean writes the projected rings (e.lbuf, e.ends) of a feature noted
+// clean at this zoom: only their winding is set.
+func (e *encoder) writeClean() {
+	start := 0
+	for i, end := range e.ends {
 		e.ibuf = e.ibuf[:0]
-		if inside {
-			for _, p := range lb {
-				e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
-			}
-			e.w.Line(e.ibuf)
-			continue
+		for _, p := range e.lbuf[start:end] {
+			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
 		}
-		var scratch [64]lpoint
-		clipLine(lb, e.box, func(part []lpoint) {
-			start := len(e.ibuf)
-			for _, p := range part {
-				q := IPoint{int32(p.X), int32(p.Y)}
-				if n := len(e.ibuf); n > start && e.ibuf[n-1] == q {
-					continue
-				}
-				e.ibuf = append(e.ibuf, q)
-			}
-			if len(e.ibuf)-start >= 2 {
-				e.w.Line(e.ibuf[start:])
-			}
-		}, scratch[:0])
+		start = end
+		Orient(e.ibuf, e.exts[i])
+		e.w.Ring(e.ibuf)
 	}
 }
 
-// points writes a record's points inside the box.
-func (e *encoder) points(r *record) {
-	rd := reader{b: r.geom()}
-	n := rd.uvarint()
+// rings2 turns the projected rings into e.rings: clipped (unless inside),
+// cleaned, those left without an area dropped (an exterior with its holes),
+// wound as MVT wants. It reports whether cleaning changed anything (a
+// point or a ring dropped), and keeps e.exts in step with e.rings.
+func (e *encoder) rings2(inside bool) (changed bool) {
+	e.ibuf, e.iends = e.ibuf[:0], e.iends[:0]
+	exts := e.exts[:0]
+	start := 0
+	skip := false
+	for i, end := range e.ends {
+		ext := e.exts[i]
+		lb := e.lbuf[start:end]
+		start = end
+		if ext {
+			skip = false
+		} else if skip {
+			continue
+		}
+		if len(lb) < 3 {
+			changed = true
+			skip = skip || ext
+			continue
+		}
+		if !inside {
+			lb = e.clip.ring(lb, e.box)
+		}
+		s := len(e.ibuf)
+		for _, p := range lb {
+			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
+		}
+		cleaned := CleanRing(e.ibuf[s:])
+		if len(cleaned) != len(lb) {
+			changed = true
+		}
+		e.ibuf = e.ibuf[:s+len(cleaned)]
+		if len(cleaned) < 3 || Area2(cleaned) == 0 {
+			e.ibuf = e.ibuf[:s]
+			changed = true
+			skip = ext // no exterior left: its holes go with it
+			continue
+		}
+		e.iends = append(e.iends, len(e.ibuf))
+		exts = append(exts, ext)
+	}
+	e.exts = exts
+	e.rings = e.rings[:0]
+	s := 0
+	for i, end := range e.iends {
+		r := e.ibuf[s:end:end]
+		Orient(r, e.exts[i])
+		e.rings = append(e.rings, r)
+		s = end
+	}
+	return changed
+}
+
+// line writes the parts of a line string left inside the box.
+func (e *encoder) line(ls orb.LineString) {
+	e.lbuf = e.lbuf[:0]
+	lo, hi := emptyBound()
+	e.project(ls, &lo, &hi)
+	lb := e.lbuf
+	if len(lb) < 2 || hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
+		return
+	}
 	e.ibuf = e.ibuf[:0]
-	for k := 0; k < n; k++ {
-		p := e.grid.at(rd.point())
+	var scratch [64]lpoint
+	clipLine(lb, e.box, func(part []lpoint) {
+		start := len(e.ibuf)
+		for _, p := range part {
+			q := IPoint{int32(p.X), int32(p.Y)}
+			if n := len(e.ibuf); n > start && e.ibuf[n-1] == q {
+				continue
+			}
+			e.ibuf = append(e.ibuf, q)
+		}
+		if len(e.ibuf)-start >= 2 {
+			e.w.Line(e.ibuf[start:])
+		}
+	}, scratch[:0])
+}
+
+// points writes the points inside the box.
+func (e *encoder) points(ps []orb.Point) {
+	e.ibuf = e.ibuf[:0]
+	for _, q := range ps {
+		x, y := e.proj.fast(q)
+		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
 		if e.box.inside(p) {
 			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
 		}

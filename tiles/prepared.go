@@ -1,8 +1,6 @@
 package tiles
 
 import (
-	"context"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -10,24 +8,22 @@ import (
 	"github.com/onemap/onemap/spatial"
 )
 
-// Prepared keeps every feature of an index ready for tiles (a record per
-// feature: its geometry on the world grid, its attributes as numbered MVT
-// values), so that making a tile only shifts integers and copies bytes. It
-// follows the index's edits: a record is found by the feature's id and used
-// only if it was made from the very feature the snapshot holds, otherwise
-// it is made again (and kept, unless a newer one is there already), so a
-// tile is never made from stale data whatever the order of events; the
-// change feed drops deleted features' records and makes new ones ahead of
-// the first tile.
+// Prepared keeps, per feature of an index, what makes its tiles cheap: at
+// which zooms its polygons come out of the grid's rounding clean, so that
+// they are written straight from the geometry without cleaning or
+// self-intersection checks. It holds no copy of any geometry or attribute
+// (16 bytes a feature and a slot in a table by id). A feature's notes are
+// used only if they were made for the very feature a snapshot holds,
+// otherwise made anew, so a tile is never made from notes on another
+// version, whatever the order of events; the change feed drops the notes
+// of edited and deleted features.
 type Prepared struct {
 	idx    *spatial.Index
 	layers map[string]*preparedLayer
-	pool   sync.Pool // *recordBuilder
 }
 
 type preparedLayer struct {
-	l    *layers.Layer
-	dict *dict
+	l *layers.Layer
 
 	mu     sync.Mutex // growing chunks
 	chunks atomic.Pointer[[]*recordChunk]
@@ -43,14 +39,12 @@ const (
 
 type recordChunk [recordChunkLen]atomic.Pointer[record]
 
-// NewPrepared returns the tile-ready store of idx, empty, and subscribes to
-// its changes. Records are made as tiles need them, or all at once by
-// PrepareAll.
+// NewPrepared returns the notes of idx's features, empty, and subscribes
+// to its changes; notes are made as tiles need them.
 func NewPrepared(idx *spatial.Index) *Prepared {
 	p := &Prepared{idx: idx, layers: map[string]*preparedLayer{}}
-	p.pool.New = func() any { return &recordBuilder{} }
 	for _, l := range idx.Catalog().Layers {
-		pl := &preparedLayer{l: l, dict: newDict(len(l.Fields))}
+		pl := &preparedLayer{l: l}
 		pl.chunks.Store(&[]*recordChunk{})
 		p.layers[l.ID] = pl
 	}
@@ -128,14 +122,12 @@ func (pl *preparedLayer) drop(id int64) {
 	pl.sparse.Delete(id)
 }
 
-// record returns the record of f, made now if none made from f is kept.
-func (p *Prepared) record(pl *preparedLayer, f *layers.Feature) *record {
+// record returns the record of f, made now if none made for f is kept.
+func (pl *preparedLayer) record(f *layers.Feature) *record {
 	if r := pl.load(f.ID); r != nil && r.f == f {
 		return r
 	}
-	b := p.pool.Get().(*recordBuilder)
-	r := b.build(f, pl.dict)
-	p.pool.Put(b)
+	r := &record{f: f}
 	pl.keep(r)
 	return r
 }
@@ -149,63 +141,22 @@ func (p *Prepared) changed(ch spatial.Change) {
 	switch ch.Op {
 	case spatial.OpReload:
 		// Every feature of the layer is new: the old records only hold
-		// memory; the new ones are made as tiles need them.
+		// memory (and their features).
 		pl.mu.Lock()
 		pl.chunks.Store(&[]*recordChunk{})
 		pl.mu.Unlock()
 		pl.sparse.Clear()
-	case spatial.OpDelete:
-		if _, ok := p.idx.Snapshot().Get(ch.Layer, ch.ID); !ok {
+	default:
+		// Notes on a version the index no longer holds would never be
+		// used again: they only keep that version alive.
+		f, ok := p.idx.Snapshot().Get(ch.Layer, ch.ID)
+		if r := pl.load(ch.ID); r != nil && (!ok || r.f != f) {
 			pl.drop(ch.ID)
 		}
-	default:
-		if f, ok := p.idx.Snapshot().Get(ch.Layer, ch.ID); ok {
-			p.record(pl, f)
-		}
 	}
 }
 
-// PrepareAll makes the record of every feature of the index, one layer
-// after another, with every core.
-func (p *Prepared) PrepareAll(ctx context.Context) error {
-	snap := p.idx.Snapshot()
-	workers := runtime.GOMAXPROCS(0)
-	for _, l := range p.idx.Catalog().Layers {
-		pl := p.layers[l.ID]
-		feats := make(chan []*layers.Feature, workers)
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for batch := range feats {
-					for _, f := range batch {
-						p.record(pl, f)
-					}
-				}
-			}()
-		}
-		batch := make([]*layers.Feature, 0, 1024)
-		snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
-			batch = append(batch, f)
-			if len(batch) == cap(batch) {
-				feats <- batch
-				batch = make([]*layers.Feature, 0, 1024)
-			}
-			return ctx.Err() == nil
-		})
-		feats <- batch
-		close(feats)
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Size is the memory the records hold, about: their bytes, headers and
-// tables, and the dictionaries' values.
+// Size is the memory the notes hold, about: the tables and the records.
 func (p *Prepared) Size() int64 {
 	var n int64
 	for _, pl := range p.layers {
@@ -217,21 +168,12 @@ func (p *Prepared) Size() int64 {
 			}
 			n += recordChunkLen * 8
 			for i := range c {
-				if r := c[i].Load(); r != nil {
-					n += recordSize(r)
+				if c[i].Load() != nil {
+					n += 16
 				}
 			}
 		}
-		pl.sparse.Range(func(_, v any) bool { n += recordSize(v.(*record)) + 64; return true })
-		for _, v := range *pl.dict.vals.Load() {
-			n += int64(len(v)) + 24 + 48 // the bytes, the slice, the map entry
-		}
+		pl.sparse.Range(func(_, _ any) bool { n += 16 + 64; return true })
 	}
 	return n
-}
-
-func recordSize(r *record) int64 {
-	// The struct (pointer, bounds, kind, slice, offset, notes) and its bytes,
-	// rounded up to the allocator's size classes, about.
-	return 96 + int64((cap(r.data)+15)&^15)
 }

@@ -2,6 +2,9 @@ package tiles
 
 import (
 	"encoding/binary"
+	"math"
+
+	"github.com/onemap/onemap/layers"
 )
 
 // GeomType is an MVT feature's geometry type.
@@ -87,10 +90,12 @@ type LayerWriter struct {
 	keyIdx map[string]uint32
 	vals   []byte // encoded Value messages, each with its field tag
 	nvals  uint32
-	// vmap numbers values by their encoded bytes (so -0 ≠ 0 and NaN is
-	// one value); values of a dictionary are numbered through shared.
-	vmap   map[string]uint32
-	shared sharedValues
+	strs   map[string]uint32
+	ints   map[int64]uint32
+	floats map[uint64]uint32 // by bit pattern: NaN-safe, -0 ≠ 0
+	// shared numbers the strings of a layers.StringTable by their id, so
+	// that a repeated string is looked up without hashing it.
+	shared sharedStrings
 
 	feats []byte // encoded Feature messages, each with its field tag
 	n     int
@@ -122,10 +127,14 @@ func (w *LayerWriter) Reset(name string) {
 	w.n = 0
 	if w.keyIdx == nil {
 		w.keyIdx = map[string]uint32{}
-		w.vmap = map[string]uint32{}
+		w.strs = map[string]uint32{}
+		w.ints = map[int64]uint32{}
+		w.floats = map[uint64]uint32{}
 	} else {
 		clear(w.keyIdx)
-		clear(w.vmap)
+		clear(w.strs)
+		clear(w.ints)
+		clear(w.floats)
 	}
 	w.shared.reset()
 	w.Begin()
@@ -162,7 +171,19 @@ func (w *LayerWriter) Key(k string) uint32 {
 }
 
 // String tags the feature with key index k = s.
-func (w *LayerWriter) String(k uint32, s string) { w.Value(k, s) }
+func (w *LayerWriter) String(k uint32, s string) { w.tag(k, w.stringIndex(s)) }
+
+func (w *LayerWriter) stringIndex(s string) uint32 {
+	i, ok := w.strs[s]
+	if !ok {
+		i = w.newValue()
+		w.strs[s] = i
+		w.vals = appendTag(w.vals, layerValues, wireBytes)
+		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(uint64(len(s)))+len(s)))
+		w.vals = appendStringField(w.vals, valueString, s)
+	}
+	return i
+}
 
 func (w *LayerWriter) tag(k, i uint32) {
 	w.tags = binary.AppendUvarint(w.tags, uint64(k))
@@ -171,56 +192,105 @@ func (w *LayerWriter) tag(k, i uint32) {
 
 // Int tags the feature with key index k = v (uint_value when v ≥ 0,
 // sint_value otherwise).
-func (w *LayerWriter) Int(k uint32, v int64) { w.Value(k, v) }
+func (w *LayerWriter) Int(k uint32, v int64) { w.tag(k, w.intIndex(v)) }
+
+func (w *LayerWriter) intIndex(v int64) uint32 {
+	i, ok := w.ints[v]
+	if !ok {
+		i = w.newValue()
+		w.ints[v] = i
+		field, u := valueUint, uint64(v)
+		if v < 0 {
+			field, u = valueSint, uint64(v<<1)^uint64(v>>63)
+		}
+		w.vals = appendTag(w.vals, layerValues, wireBytes)
+		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(u)))
+		w.vals = appendVarintField(w.vals, field, u)
+	}
+	return i
+}
 
 // Float tags the feature with key index k = v (double_value).
-func (w *LayerWriter) Float(k uint32, v float64) { w.Value(k, v) }
+func (w *LayerWriter) Float(k uint32, v float64) { w.tag(k, w.floatIndex(v)) }
+
+func (w *LayerWriter) floatIndex(v float64) uint32 {
+	bits := math.Float64bits(v)
+	i, ok := w.floats[bits]
+	if !ok {
+		i = w.newValue()
+		w.floats[bits] = i
+		w.vals = appendTag(w.vals, layerValues, wireBytes)
+		w.vals = binary.AppendUvarint(w.vals, 9)
+		w.vals = appendTag(w.vals, valueDouble, wireFixed64)
+		w.vals = binary.LittleEndian.AppendUint64(w.vals, bits)
+	}
+	return i
+}
 
 // Value tags the feature with key index k = v for a string, int64 or
 // float64 (int is widened); nil and other types are left out, as MVT has
 // no null.
 func (w *LayerWriter) Value(k uint32, v any) {
-	var scratch [64]byte
-	if enc := appendValue(scratch[:0], v); enc != nil {
-		w.tag(k, w.valueIndex(enc))
+	switch x := v.(type) {
+	case string:
+		w.String(k, x)
+	case int64:
+		w.Int(k, x)
+	case int:
+		w.Int(k, int64(x))
+	case float64:
+		w.Float(k, x)
 	}
 }
 
-// valueIndex returns the index of an encoded Value message's body in the
-// layer's values, adding it once.
-func (w *LayerWriter) valueIndex(enc []byte) uint32 {
-	if i, ok := w.vmap[string(enc)]; ok {
-		return i
+// Raw tags the feature with key index k = v as layers.Props packs it;
+// nulls are left out. A shared string is found by its id in the table.
+func (w *LayerWriter) Raw(k uint32, tab *layers.StringTable, v layers.Raw) {
+	var i uint32
+	switch v.Kind {
+	case layers.RawShared:
+		i = w.sharedIndex(tab, v.ID)
+	case layers.RawString:
+		i = w.stringIndex(v.Str)
+	case layers.RawInt:
+		i = w.intIndex(v.Int)
+	case layers.RawFloat:
+		i = w.floatIndex(v.Float)
+	default:
+		return
 	}
+	w.tag(k, i)
+}
+
+func (w *LayerWriter) newValue() uint32 {
 	i := w.nvals
 	w.nvals++
-	w.vmap[string(enc)] = i
-	w.vals = appendBytesField(w.vals, layerValues, enc)
 	return i
 }
 
-// sharedValue returns the index in the layer's values of value id of d.
-func (w *LayerWriter) sharedValue(d *dict, id uint32) uint32 {
-	if i, ok := w.shared.get(d, id); ok {
+// sharedIndex returns the index in the layer's values of the string
+// numbered id in tab.
+func (w *LayerWriter) sharedIndex(tab *layers.StringTable, id uint32) uint32 {
+	if i, ok := w.shared.get(tab, id); ok {
 		return i
 	}
-	i := w.valueIndex(d.value(id))
+	i := w.stringIndex(tab.String(id))
 	w.shared.set(id, i)
 	return i
 }
 
-// sharedValues remembers which values of one dictionary a layer holds, by
-// the value's number: a stamp per number says whether the entry belongs to
-// this layer, so that a new layer starts afresh without clearing.
-type sharedValues struct {
-	d      *dict
+// sharedStrings remembers which strings of one table a layer holds, by
+// their id: a stamp per id says whether the entry belongs to this layer,
+// so that a new layer starts afresh without clearing.
+type sharedStrings struct {
+	tab    *layers.StringTable
 	gen    uint32
 	stamps []uint32
 	index  []uint32
 }
 
-func (s *sharedValues) reset() {
-	s.d = nil
+func (s *sharedStrings) reset() {
+	s.tab = nil
 	s.gen++
 	if s.gen == 0 {
 		clear(s.stamps)
@@ -228,12 +298,10 @@ func (s *sharedValues) reset() {
 	}
 }
 
-func (s *sharedValues) get(d *dict, id uint32) (uint32, bool) {
-	if s.d != d {
-		if s.d != nil {
-			s.reset()
-		}
-		s.d = d
+func (s *sharedStrings) get(tab *layers.StringTable, id uint32) (uint32, bool) {
+	if s.tab != tab {
+		s.reset()
+		s.tab = tab
 	}
 	if int(id) < len(s.stamps) && s.stamps[id] == s.gen {
 		return s.index[id], true
@@ -241,7 +309,7 @@ func (s *sharedValues) get(d *dict, id uint32) (uint32, bool) {
 	return 0, false
 }
 
-func (s *sharedValues) set(id, i uint32) {
+func (s *sharedStrings) set(id, i uint32) {
 	if int(id) >= len(s.stamps) {
 		n := max(int(id)+1, 2*len(s.stamps), 64)
 		s.stamps = append(s.stamps, make([]uint32, n-len(s.stamps))...)

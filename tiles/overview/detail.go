@@ -26,7 +26,7 @@ func (o *Overviews) detailZoom(ctx context.Context, snap *spatial.Snapshot, l *l
 	const shift = tiles.WorldBits - deepestDetail
 	last := uint32(1)<<deepestDetail - 1
 	snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
-		lo, hi := o.ready.Ready(l, f).Bound()
+		lo, hi := tiles.OnWorld(f).Bound()
 		x, y := uint32(min((lo.X+hi.X)/2>>shift, int64(last))), uint32(min((lo.Y+hi.Y)/2>>shift, int64(last)))
 		counts[[2]uint32{x, y}]++
 		return true

@@ -9,10 +9,9 @@
 // (Options.MaxLayerBytes): the densest tile by feature count is encoded
 // exactly (without repairs) and measured.
 //
-// Every rule works on the features as tiles.Prepared keeps them ready (on
-// the world grid, attributes as encoded values), never re-projecting
-// lon/lat, and never calls GEOS: what it draws is valid by construction or
-// checked in integers. The rules, one per kind of layer (named as
+// Every rule works on the features as seen on tiles' world grid
+// (tiles.WorldFeature) and never calls GEOS: what it draws is valid by
+// construction or checked in integers. The rules, one per kind of layer (named as
 // tippecanoe names its own):
 //
 //   - dissolve (coverage layers: dltb, xzq, tdytq, and gdzldb, whose
@@ -188,8 +187,8 @@ func (o *Overviews) ruleOf(l *layers.Layer) Rule {
 	return KeepLarge
 }
 
-// Prepared returns the store of features kept ready that overviews are
-// made from (tiles.NewSource makes exact tiles from it too).
+// Prepared returns the notes on features the overviews keep (tiles.NewSource
+// makes exact tiles with them too).
 func (o *Overviews) Prepared() *tiles.Prepared { return o.ready }
 
 // RuleOf names the rule that draws a layer below its detail zoom.
@@ -217,12 +216,6 @@ func (o *Overviews) Start(ctx context.Context) {
 	go func() {
 		defer close(o.done)
 		start := time.Now()
-		// Every feature is made ready first, with every core: the rules
-		// and the exact tiles work from that.
-		if err := o.ready.PrepareAll(ctx); err != nil {
-			return
-		}
-		o.opt.Log.Info("features made ready for tiles", "ms", time.Since(start).Milliseconds(), "bytes", o.ready.Size())
 		snap := o.idx.Snapshot()
 		ls := slices.Clone(o.idx.Catalog().Layers)
 		slices.SortStableFunc(ls, func(a, b *layers.Layer) int { return cmp.Compare(snap.Count(a.ID), snap.Count(b.ID)) })

@@ -40,7 +40,7 @@ type builder struct {
 
 // each calls fn for every feature of the layer that reaches into the tile,
 // as kept ready, checking ctx now and then.
-func (b *builder) each(ctx context.Context, fn func(tiles.Ready)) error {
+func (b *builder) each(ctx context.Context, fn func(tiles.WorldFeature)) error {
 	var err error
 	n := 0
 	b.snap.Search(b.l.ID, tiles.BufferedBound(b.t, tiles.Buffer), func(f *layers.Feature) bool {
@@ -49,7 +49,7 @@ func (b *builder) each(ctx context.Context, fn func(tiles.Ready)) error {
 				return false
 			}
 		}
-		fn(b.o.ready.Ready(b.l, f))
+		fn(tiles.OnWorld(f))
 		return true
 	})
 	if err == nil {
@@ -66,33 +66,27 @@ func (b *builder) unit() int64 { return max(1, b.tg.Unit()) }
 // zooms below the detail zoom.
 type classes struct {
 	cut    bool
-	byEnc  map[string]int32 // a feature's own encoded value → class
-	byName map[string]int32 // the class's encoded value → class
-	values [][]byte         // encoded value per class
+	byName map[layers.Raw]int32
+	values []layers.Raw // per class
 }
 
 func (b *builder) newClasses() *classes {
 	return &classes{
-		cut:   b.l.KeyField == "DLBM" && int(b.t.Z) < b.detail-2,
-		byEnc: map[string]int32{}, byName: map[string]int32{},
+		cut:    b.l.KeyField == "DLBM" && int(b.t.Z) < b.detail-2,
+		byName: map[layers.Raw]int32{},
 	}
 }
 
-func (cs *classes) of(enc []byte) int32 {
-	if c, ok := cs.byEnc[string(enc)]; ok {
-		return c
+func (cs *classes) of(v layers.Raw) int32 {
+	if cs.cut && v.Kind == layers.RawString && len(v.Str) > 2 {
+		v.Str = v.Str[:2]
 	}
-	name := enc
-	if s, ok := tiles.ValueString(enc); ok && cs.cut && len(s) > 2 {
-		name = tiles.EncodeValue(nil, s[:2])
-	}
-	c, ok := cs.byName[string(name)]
+	c, ok := cs.byName[v]
 	if !ok {
 		c = int32(len(cs.values))
-		cs.byName[string(name)] = c
-		cs.values = append(cs.values, name)
+		cs.byName[v] = c
+		cs.values = append(cs.values, v)
 	}
-	cs.byEnc[string(enc)] = c
 	return c
 }
 
@@ -121,7 +115,7 @@ func (b *builder) dissolve(ctx context.Context) error {
 	g := newGrid(x0, y0, int((hi.X-x0)/size)+1, int((hi.Y-y0)/size)+1, size)
 	g.onWorld(b.tg.Corner(), b.unit())
 	cs := b.newClasses()
-	err := b.each(ctx, func(rd tiles.Ready) {
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
 		if rd.Kind() != tiles.GeomPolygon || !g.coversACentre(rd.Bound()) {
 			return
 		}
@@ -129,7 +123,7 @@ func (b *builder) dissolve(ctx context.Context) error {
 		if ki >= 0 {
 			c = cs.of(rd.Value(ki))
 		} else {
-			c = cs.of(nil)
+			c = cs.of(layers.Raw{})
 		}
 		rd.Polygons(&b.rings, func(rings [][]tiles.WorldPoint) { g.fill(rings, c, &b.fill) })
 	})
@@ -146,9 +140,7 @@ func (b *builder) dissolve(ctx context.Context) error {
 					b.w.Ring(r)
 				}
 			}
-			if v := cs.values[cp.class]; v != nil {
-				b.w.EncodedValue(k, v)
-			}
+			b.w.Raw(k, nil, cs.values[cp.class])
 			b.w.End(tiles.GeomPolygon)
 		}
 		if b.w.Size() <= b.budget || g.size >= 256 {
@@ -165,7 +157,7 @@ func floorTo(v, size int32) int32 {
 // candidate is a polygon of the keep-large rule with its area in square
 // tile units.
 type candidate struct {
-	rd   tiles.Ready
+	rd   tiles.WorldFeature
 	area float64
 }
 
@@ -176,7 +168,7 @@ type candidate struct {
 func (b *builder) keepLarge(ctx context.Context) error {
 	u := float64(b.unit())
 	var cands []candidate
-	err := b.each(ctx, func(rd tiles.Ready) {
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
 		if rd.Kind() == tiles.GeomPolygon {
 			cands = append(cands, candidate{rd, rd.Area(&b.rings) / (u * u)})
 		}
@@ -234,7 +226,7 @@ func (b *builder) keepLargeAt(cands []candidate, minArea float64) (ok bool, err 
 
 // square draws a feature as the pixel-sized square under its bound's
 // centre, with its id and attributes.
-func (b *builder) square(fw *tiles.FeatureWriter, rd tiles.Ready) {
+func (b *builder) square(fw *tiles.FeatureWriter, rd tiles.WorldFeature) {
 	lo, hi := rd.Bound()
 	x, y := b.tg.At(tiles.WorldPoint{X: (lo.X + hi.X) / 2, Y: (lo.Y + hi.Y) / 2})
 	sx, sy := int32(math.Floor(float64(x)/pixel))*pixel, int32(math.Floor(float64(y)/pixel))*pixel
@@ -252,7 +244,7 @@ func (b *builder) square(fw *tiles.FeatureWriter, rd tiles.Ready) {
 // construction): cells of a tile unit, coarser for big features, so that
 // the grid over the feature (within the tile and its buffer) is at most
 // maxFeatureCells a side.
-func (b *builder) trace(fw *tiles.FeatureWriter, rd tiles.Ready) {
+func (b *builder) trace(fw *tiles.FeatureWriter, rd tiles.WorldFeature) {
 	wlo, whi := rd.Bound()
 	lx, ly := b.tg.At(wlo)
 	hx, hy := b.tg.At(whi)
@@ -288,11 +280,11 @@ func (b *builder) trace(fw *tiles.FeatureWriter, rd tiles.Ready) {
 func (b *builder) keepLong(ctx context.Context) error {
 	u := float64(b.unit())
 	type line struct {
-		rd     tiles.Ready
+		rd     tiles.WorldFeature
 		length float64
 	}
 	var ls []line
-	err := b.each(ctx, func(rd tiles.Ready) {
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
 		if rd.Kind() != tiles.GeomLineString {
 			return
 		}
@@ -340,12 +332,12 @@ func (b *builder) cluster(ctx context.Context) error {
 		n      int
 		sx, sy float64
 		first  *layers.Feature
-		keys   map[string]int
+		keys   map[layers.Raw]int
 	}
 	cells := map[[2]int32]*cell{}
 	ki := b.l.FieldIndex(b.l.KeyField)
 	var pts []tiles.WorldPoint
-	err := b.each(ctx, func(rd tiles.Ready) {
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
 		pts = rd.Points(pts[:0])
 		if len(pts) == 0 {
 			return
@@ -358,7 +350,7 @@ func (b *builder) cluster(ctx context.Context) error {
 		k := [2]int32{int32(math.Floor(x / clusterCell)), int32(math.Floor(y / clusterCell))}
 		c := cells[k]
 		if c == nil {
-			c = &cell{x: k[0], y: k[1], keys: map[string]int{}}
+			c = &cell{x: k[0], y: k[1], keys: map[layers.Raw]int{}}
 			cells[k] = c
 		}
 		c.n++
@@ -369,8 +361,8 @@ func (b *builder) cluster(ctx context.Context) error {
 			c.first = f
 		}
 		if ki >= 0 {
-			if v := rd.Value(ki); v != nil {
-				c.keys[string(v)]++
+			if v := rd.Value(ki); v.Kind != layers.RawNull {
+				c.keys[v]++
 			}
 		}
 	})
@@ -398,16 +390,34 @@ func (b *builder) cluster(ctx context.Context) error {
 		b.w.Begin()
 		b.w.Points([]tiles.IPoint{{X: int32(math.Round(c.sx / float64(c.n))), Y: int32(math.Round(c.sy / float64(c.n)))}})
 		b.w.Int(b.w.Key("count"), int64(c.n))
-		best, bestN := "", -1
-		for s, n := range c.keys {
-			if n > bestN || (n == bestN && s < best) {
-				best, bestN = s, n
+		var best layers.Raw
+		bestN := 0
+		for v, n := range c.keys {
+			if n > bestN || (n == bestN && before(v, best)) {
+				best, bestN = v, n
 			}
 		}
 		if bestN > 0 {
-			b.w.EncodedValue(b.w.Key(b.l.KeyField), []byte(best))
+			b.w.Raw(b.w.Key(b.l.KeyField), nil, best)
 		}
 		b.w.End(tiles.GeomPoint)
 	}
 	return nil
+}
+
+// before orders values of one field, for ties decided the same way every
+// time.
+func before(a, b layers.Raw) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	switch a.Kind {
+	case layers.RawString:
+		return a.Str < b.Str
+	case layers.RawInt:
+		return a.Int < b.Int
+	case layers.RawFloat:
+		return a.Float < b.Float
+	}
+	return false
 }
