@@ -119,11 +119,7 @@ func (s *Source) LowestZoom(l *layers.Layer) int {
 // tells callers who may see different tiles apart; "" for everyone): from
 // the cache, or made and cached. An empty entry means nothing is there.
 func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, view string) (*cache.Entry, error) {
-	ids := make([]string, len(ls))
-	for i, l := range ls {
-		ids[i] = l.ID
-	}
-	k := cache.Key{Layers: strings.Join(ids, ","), Z: uint8(t.Z), X: t.X, Y: t.Y, View: view}
+	k := cache.Key{Layers: layerList(ls), Z: uint8(t.Z), X: t.X, Y: t.Y, View: view}
 	if s.cache != nil {
 		if e, ok := s.cache.Get(k); ok {
 			return e, nil
@@ -161,4 +157,16 @@ func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, v
 		s.cache.Add(k, e, version)
 	}
 	return e, nil
+}
+
+// layerList joins the layers' ids with commas.
+func layerList(ls []*layers.Layer) string {
+	if len(ls) == 1 {
+		return ls[0].ID
+	}
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	return strings.Join(ids, ",")
 }

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,10 @@ type Entry struct {
 	Body []byte
 	ETag string
 
+	// header values ready to send, so that serving a cached tile builds
+	// no strings: the ETag and Content-Length of each representation
+	plain, gzipped Representation
+
 	gzOnce sync.Once
 	gz     []byte
 	gzETag string
@@ -50,9 +55,31 @@ type Entry struct {
 	key    Key
 }
 
+// Representation is one encoding of a tile with its header values, each
+// a one-element slice ready to put in an http.Header (never modify them).
+type Representation struct {
+	Body         []byte
+	ETag, Length []string
+}
+
+func representation(body []byte, tag string) Representation {
+	return Representation{Body: body, ETag: []string{tag}, Length: []string{strconv.Itoa(len(body))}}
+}
+
 // NewEntry makes an entry for an encoded tile.
 func NewEntry(body []byte) *Entry {
-	return &Entry{Body: body, ETag: etag(body)}
+	e := &Entry{Body: body, ETag: etag(body)}
+	e.plain = representation(body, e.ETag)
+	return e
+}
+
+// Plain returns the tile as it is (identity encoding).
+func (e *Entry) Plain() Representation { return e.plain }
+
+// Gzipped returns the gzip-compressed tile, compressing once.
+func (e *Entry) Gzipped() Representation {
+	e.Gzip()
+	return e.gzipped
 }
 
 // Empty says whether the tile holds nothing (a server's 204).
@@ -66,6 +93,7 @@ func (e *Entry) Gzip() ([]byte, string) {
 		_, _ = zw.Write(e.Body)
 		_ = zw.Close()
 		e.gz, e.gzETag = b.Bytes(), etag(b.Bytes())
+		e.gzipped = representation(e.gz, e.gzETag)
 		if e.owner != nil {
 			e.owner.grew(e, int64(len(e.gz)))
 		}
