@@ -1,0 +1,90 @@
+package tiles
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/spatial"
+)
+
+// TestNotesFollowEdits: features are replaced (often by shapes that
+// rounding pinches), deleted and added between tiles; every tile made with
+// the notes on features is byte for byte the tile made without them, so a
+// note made for one version never steers the writing of another, and the
+// notes of deleted features go.
+func TestNotesFollowEdits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	cat := layers.DefaultCatalog()
+	l := cat.Layer("dltb")
+	idx := spatial.NewIndex(cat)
+	p := NewPrepared(idx)
+	centre := orb.Point{113.005, 30.705}
+	shape := func() orb.MultiPolygon {
+		c := orb.Point{centre[0] + (rng.Float64()-0.5)*0.01, centre[1] + (rng.Float64()-0.5)*0.01}
+		return orb.MultiPolygon{star(rng, c, 0.0001+rng.Float64()*0.001, 4+rng.IntN(30))}
+	}
+	version := map[int64]int64{}
+	ctx := context.Background()
+	compared, clean := 0, 0
+	for round := 0; round < 200; round++ {
+		for k := 0; k < 5; k++ {
+			id := int64(1 + rng.IntN(30))
+			if rng.IntN(5) == 0 {
+				if version[id] > 0 {
+					if err := idx.Remove("dltb", id); err != nil {
+						t.Fatal(err)
+					}
+					delete(version, id)
+				}
+				continue
+			}
+			version[id]++
+			if err := idx.Put("dltb", &layers.Feature{ID: id, Version: version[id], Geometry: shape()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if round%2 == 0 {
+			<-idx.Settled() // sometimes the notes have heard of the edits, sometimes not
+		}
+		snap := idx.Snapshot()
+		for _, z := range []maptile.Zoom{13, 15, 17} {
+			tz := maptile.At(centre, z)
+			with, _, err := p.AppendExact(ctx, nil, snap, l, tz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			without, _, err := AppendExact(ctx, nil, snap, l, tz)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(with, without) {
+				t.Fatalf("round %d z%d: the tile made with notes differs from the one made without", round, z)
+			}
+			compared++
+			for id := range version {
+				if f, ok := snap.Get("dltb", id); ok {
+					if r := p.layers["dltb"].load(id); r != nil && r.f == f && r.zoomState(uint(z)) == zoomClean {
+						clean++
+					}
+				}
+			}
+		}
+	}
+	if clean == 0 {
+		t.Fatal("no feature was noted clean: the notes went untested")
+	}
+	<-idx.Settled()
+	pl := p.layers["dltb"]
+	for id := int64(1); id <= 30; id++ {
+		if r := pl.load(id); r != nil && version[id] == 0 {
+			t.Errorf("feature %d was deleted but its notes are kept", id)
+		}
+	}
+	t.Logf("%d tiles compared, %d features written from clean notes", compared, clean)
+}
