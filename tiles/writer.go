@@ -3,6 +3,7 @@ package tiles
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"github.com/onemap/onemap/layers"
 )
@@ -416,6 +417,7 @@ func (w *LayerWriter) AppendTo(b []byte) []byte {
 	n += len(w.vals)
 	n += 1 + uvarintLen(uint64(w.extent))
 	n += 2
+	b = slices.Grow(b, 1+uvarintLen(uint64(n))+n)
 	b = appendTag(b, tileLayers, wireBytes)
 	b = binary.AppendUvarint(b, uint64(n))
 	b = appendVarintField(b, layerVersion, 2)
