@@ -37,8 +37,9 @@ type Overviews interface {
 	// layer field, nothing when empty) with its feature count, and the
 	// data version it is current as of; ErrOverviewPending when it is not
 	// built yet. At or past the detail zoom it generalises a tile whose
-	// exact form is over MaxLayerBytes.
-
+	// exact form is over MaxLayerBytes. To an empty dst it may return
+	// bytes of its own, which the caller must not modify, of full
+	// capacity (so that appending to them copies).
 	AppendLayer(ctx context.Context, dst []byte, layer string, t maptile.Tile) ([]byte, int, uint64, error)
 }
 

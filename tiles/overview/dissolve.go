@@ -100,27 +100,40 @@ func (g *grid) fill(rings [][]tiles.WorldPoint, c int32, f *filler) {
 	if j0 > j1 {
 		return
 	}
-	slices.SortFunc(f.edges, func(a, b edge) int { return cmp.Compare(a.y0, b.y0) })
+	// A small polygon's rows look at every edge; a big one's keep a table
+	// of the edges they cross, sorted by where they start.
+	small := len(f.edges) <= 32
+	if !small {
+		slices.SortFunc(f.edges, func(a, b edge) int { return cmp.Compare(a.y0, b.y0) })
+	}
 	f.active = f.active[:0]
 	next := 0
 	for j := j0; j <= j1; j++ {
 		y := g.wy0 + (float64(j)+0.5)*g.cw
 		// An edge crosses the row when y0 ≤ y < y1 (half-open: a vertex
 		// exactly on the row counts once).
-		for next < len(f.edges) && f.edges[next].y0 <= y {
-			f.active = append(f.active, f.edges[next])
-			next++
-		}
 		f.xs = f.xs[:0]
-		kept := f.active[:0]
-		for _, e := range f.active {
-			if e.y1 <= y {
-				continue
+		if small {
+			for _, e := range f.edges {
+				if e.y0 <= y && y < e.y1 {
+					f.xs = append(f.xs, e.x0+(y-e.y0)*e.dxdy)
+				}
 			}
-			kept = append(kept, e)
-			f.xs = append(f.xs, e.x0+(y-e.y0)*e.dxdy)
+		} else {
+			for next < len(f.edges) && f.edges[next].y0 <= y {
+				f.active = append(f.active, f.edges[next])
+				next++
+			}
+			kept := f.active[:0]
+			for _, e := range f.active {
+				if e.y1 <= y {
+					continue
+				}
+				kept = append(kept, e)
+				f.xs = append(f.xs, e.x0+(y-e.y0)*e.dxdy)
+			}
+			f.active = kept
 		}
-		f.active = kept
 		slices.Sort(f.xs)
 		row := g.cells[j*g.w : (j+1)*g.w]
 		for k := 0; k+1 < len(f.xs); k += 2 {

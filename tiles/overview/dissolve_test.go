@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -142,5 +143,47 @@ func TestFill(t *testing.T) {
 	}
 	if n[1] != 25-4 || n[-1] != 4 {
 		t.Fatalf("coarse cells %v", n)
+	}
+}
+
+// TestFillMatchesPointInPolygon: random polygons with holes, small (every
+// edge looked at per row) and big (an edge table), fill exactly the cells
+// whose centres an even-odd ray cast puts inside them.
+func TestFillMatchesPointInPolygon(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var f filler
+	for trial := 0; trial < 200; trial++ {
+		g := newGrid(0, 0, 40, 30, 4)
+		var rings [][]tiles.WorldPoint
+		for r := 0; r < 1+rng.IntN(3); r++ {
+			n := 3 + rng.IntN(60)
+			cx, cy, rad := 20+rng.Float64()*120, 20+rng.Float64()*80, 5+rng.Float64()*60
+			var ring []tiles.WorldPoint
+			for i := 0; i < n; i++ {
+				a := 2 * math.Pi * float64(i) / float64(n)
+				d := rad * (0.2 + 0.8*rng.Float64())
+				ring = append(ring, tiles.WorldPoint{X: int64(cx + d*math.Cos(a)), Y: int64(cy + d*math.Sin(a))})
+			}
+			rings = append(rings, ring)
+		}
+		g.fill(rings, 1, &f)
+		for j := 0; j < g.h; j++ {
+			for i := 0; i < g.w; i++ {
+				x, y := float64(i*4)+2, float64(j*4)+2
+				in := false
+				for _, r := range rings {
+					for k := range r {
+						a, b := r[k], r[(k+1)%len(r)]
+						ay, by := float64(a.Y), float64(b.Y)
+						if (ay <= y) != (by <= y) && x < float64(a.X)+(y-ay)*float64(b.X-a.X)/(by-ay) {
+							in = !in
+						}
+					}
+				}
+				if got := g.at(i, j) == 1; got != in {
+					t.Fatalf("trial %d: cell %d,%d filled %v, inside %v", trial, i, j, got, in)
+				}
+			}
+		}
 	}
 }

@@ -356,7 +356,8 @@ func hasAny(snap *spatial.Snapshot, layer string, b orb.Bound) bool {
 
 // AppendLayer appends the overview of a layer at tile t (a Tile's layer
 // field; nothing when the tile is empty), its feature count, and the data
-// version it is current as of. A tile an edit has touched is built again
+// version it is current as of; to an empty dst it returns the overview's
+// own bytes, which the caller must not modify. A tile an edit has touched is built again
 // first; one not built yet while the layer's first build runs is
 // tiles.ErrOverviewPending.
 func (o *Overviews) AppendLayer(ctx context.Context, dst []byte, layer string, t maptile.Tile) ([]byte, int, uint64, error) {
@@ -364,6 +365,11 @@ func (o *Overviews) AppendLayer(ctx context.Context, dst []byte, layer string, t
 	body, n, v, err := o.get(ctx, k, false)
 	if err != nil {
 		return dst, 0, 0, err
+	}
+	if len(dst) == 0 {
+		// The overview's own bytes, never modified: no copy. They are a
+		// full slice, so appending to them copies.
+		return body, n, v, nil
 	}
 	return append(dst, body...), n, v, nil
 }
@@ -559,5 +565,8 @@ func (o *Overviews) build(ctx context.Context, snap *spatial.Snapshot, k key) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("overview %s %d/%d/%d: %w", k.layer, k.z, k.x, k.y, err)
 	}
-	return b.w.AppendTo(nil), b.w.Len(), nil
+	body := b.w.AppendTo(nil)
+	// Full, so that a caller appending to it copies it (AppendLayer may
+	// hand it out as it is).
+	return body[:len(body):len(body)], b.w.Len(), nil
 }
