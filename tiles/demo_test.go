@@ -32,12 +32,13 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 		m, err := fixtures.Generate(context.Background(), cat, fixtures.Config{Seed: 1, Scale: demoScale},
 			func(l string, fs iter.Seq2[*layers.Feature, error]) error {
 				var all []*layers.Feature
+				pb := layers.PropsBuilder{Strings: idx.Strings()}
 				for f, err := range fs {
 					if err != nil {
 						return err
 					}
 					f.ID, f.Version = int64(len(all)+1), 1
-					f.Props = shared(idx, f.Props)
+					f.Props = shared(&pb, f.Props)
 					all = append(all, f)
 				}
 				return idx.ReloadLayer(l, all)
@@ -50,11 +51,11 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 	return demoIdx, demoMan
 }
 
-// shared packs p again with repeated strings shared through the index's
-// table, as a store's scan does when the index loads (the generator keeps
-// every string inline).
-func shared(idx *spatial.Index, p layers.Props) layers.Props {
-	b := layers.PropsBuilder{Strings: idx.Strings()}
+// shared packs p again through b, which shares repeated strings through
+// the index's table as a store's scan does when the index loads (the
+// generator keeps every string inline); one builder per layer judges each
+// field on its first values, as a scan does.
+func shared(b *layers.PropsBuilder, p layers.Props) layers.Props {
 	for _, v := range p.Values() {
 		if err := b.Add(v); err != nil {
 			panic(err)

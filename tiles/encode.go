@@ -20,6 +20,8 @@ type encoder struct {
 	own   LayerWriter
 	proj  Projector
 	zoom  uint
+	// the tile's address at its zoom
+	tileX, tileY int64
 	box   box
 	clip  clipper
 	lbuf  []lpoint
@@ -130,6 +132,7 @@ func appendExact(ctx context.Context, dst []byte, notes *preparedLayer, snap *sp
 func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, notes *preparedLayer) {
 	e.proj = NewProjector(t)
 	e.zoom = uint(t.Z)
+	e.tileX, e.tileY = int64(t.X), int64(t.Y)
 	e.box = box{lo: -Buffer, hi: Extent + Buffer}
 	e.notes = notes
 	e.onInvalid = repairInvalid
@@ -286,9 +289,18 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 		rec = e.notes.record(f)
 		state = rec.zoomState(e.zoom)
 	}
-	if state == zoomClean {
+	switch {
+	case state == zoomClean:
 		e.writeClean()
 		return nil
+	case state == zoomBroken && e.onInvalid == skipInvalid:
+		e.invalid = true
+		return nil
+	case state == zoomBroken && e.onInvalid == repairInvalid:
+		if fs := rec.fixed.Load(); fs != nil && fs.zoom == e.zoom {
+			e.writeFixed(fs)
+			return nil
+		}
 	}
 	changed := e.rings2(inside)
 	if len(e.rings) == 0 {
@@ -302,9 +314,12 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 		bad, e.segs = Intersecting(e.rings, e.segs)
 	}
 	if state == zoomUnknown {
-		if changed || bad {
+		switch {
+		case bad:
+			rec.setZoomState(e.zoom, zoomBroken)
+		case changed:
 			rec.setZoomState(e.zoom, zoomDirty)
-		} else {
+		default:
 			rec.setZoomState(e.zoom, zoomClean)
 		}
 	}
@@ -333,12 +348,32 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 	if err != nil {
 		return err
 	}
+	if rec != nil {
+		// Wholly inside, it is repaired the same in every tile of this
+		// zoom: kept, placed on the zoom's grid.
+		rec.fixed.Store(&fixedShape{zoom: e.zoom, x: e.tileX, y: e.tileY, polys: fixed})
+	}
 	for _, p := range fixed {
 		for _, r := range p {
 			e.w.Ring(r)
 		}
 	}
 	return nil
+}
+
+// writeFixed writes a feature's repaired rings, made in another tile of
+// the same zoom, moved into this one.
+func (e *encoder) writeFixed(fs *fixedShape) {
+	dx, dy := int32(fs.x-e.tileX)*Extent, int32(fs.y-e.tileY)*Extent
+	for _, p := range fs.polys {
+		for _, r := range p {
+			e.ibuf = e.ibuf[:0]
+			for _, q := range r {
+				e.ibuf = append(e.ibuf, IPoint{q.X + dx, q.Y + dy})
+			}
+			e.w.Ring(e.ibuf)
+		}
+	}
 }
 
 // writeClean writes the projected rings (e.lbuf, e.ends) of a feature noted

@@ -88,3 +88,53 @@ func TestNotesFollowEdits(t *testing.T) {
 	}
 	t.Logf("%d tiles compared, %d features written from clean notes", compared, clean)
 }
+
+// TestRepairKeptAcrossTiles: a feature that rounding breaks, lying in the
+// buffers of two neighbouring tiles, is repaired in the first and written
+// from the kept repair in the second: the same bytes as a fresh repair.
+func TestRepairKeptAcrossTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cat := layers.DefaultCatalog()
+	l := cat.Layer("dltb")
+	ctx := context.Background()
+	const z = 20
+	a := maptile.At(orb.Point{113.0, 30.7}, z)
+	b := maptile.New(a.X+1, a.Y, z)
+	edge := b.Bound().Min // the west edge of b is the east edge of a
+	reused := 0
+	for trial := 0; trial < 400 && reused < 5; trial++ {
+		idx := spatial.NewIndex(cat)
+		p := NewPrepared(idx)
+		// A jagged star a few tile units across, on the shared edge.
+		unit := (b.Bound().Max[0] - edge[0]) / Extent
+		c := orb.Point{edge[0] + (rng.Float64()-0.5)*20*unit, edge[1] + (0.3+0.4*rng.Float64())*(b.Bound().Max[1]-edge[1])}
+		mp := orb.MultiPolygon{star(rng, c, (2+rng.Float64()*6)*unit, 20+rng.IntN(30))}
+		if err := idx.Put("dltb", &layers.Feature{ID: 1, Version: 1, Geometry: mp}); err != nil {
+			t.Fatal(err)
+		}
+		snap := idx.Snapshot()
+		if _, _, err := p.AppendExact(ctx, nil, snap, l, a); err != nil {
+			t.Fatal(err)
+		}
+		r := p.layers["dltb"].load(1)
+		if r == nil || r.zoomState(z) != zoomBroken || r.fixed.Load() == nil {
+			continue
+		}
+		with, _, err := p.AppendExact(ctx, nil, snap, l, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		without, _, err := AppendExact(ctx, nil, snap, l, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(with, without) {
+			t.Fatalf("trial %d: the kept repair, moved, differs from a fresh one", trial)
+		}
+		reused++
+	}
+	if reused == 0 {
+		t.Fatal("no broken feature on the edge: the kept repair went untested")
+	}
+	t.Logf("%d kept repairs moved and compared", reused)
+}

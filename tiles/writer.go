@@ -91,9 +91,9 @@ type LayerWriter struct {
 	keyIdx map[string]uint32
 	vals   []byte // encoded Value messages, each with its field tag
 	nvals  uint32
-	strs   map[string]uint32
-	ints   map[int64]uint32
-	floats map[uint64]uint32 // by bit pattern: NaN-safe, -0 ≠ 0
+	strs   stringSet
+	ints   numberSet
+	floats numberSet // by bit pattern: NaN-safe, -0 ≠ 0
 	// shared numbers the strings of a layers.StringTable by their id, so
 	// that a repeated string is looked up without hashing it.
 	shared sharedStrings
@@ -128,15 +128,12 @@ func (w *LayerWriter) Reset(name string) {
 	w.n = 0
 	if w.keyIdx == nil {
 		w.keyIdx = map[string]uint32{}
-		w.strs = map[string]uint32{}
-		w.ints = map[int64]uint32{}
-		w.floats = map[uint64]uint32{}
 	} else {
 		clear(w.keyIdx)
-		clear(w.strs)
-		clear(w.ints)
-		clear(w.floats)
 	}
+	w.strs.reset()
+	w.ints.reset()
+	w.floats.reset()
 	w.shared.reset()
 	w.Begin()
 }
@@ -175,10 +172,9 @@ func (w *LayerWriter) Key(k string) uint32 {
 func (w *LayerWriter) String(k uint32, s string) { w.tag(k, w.stringIndex(s)) }
 
 func (w *LayerWriter) stringIndex(s string) uint32 {
-	i, ok := w.strs[s]
-	if !ok {
-		i = w.newValue()
-		w.strs[s] = i
+	i, added := w.strs.number(s, w.nvals)
+	if added {
+		w.nvals++
 		w.vals = appendTag(w.vals, layerValues, wireBytes)
 		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(uint64(len(s)))+len(s)))
 		w.vals = appendStringField(w.vals, valueString, s)
@@ -196,10 +192,9 @@ func (w *LayerWriter) tag(k, i uint32) {
 func (w *LayerWriter) Int(k uint32, v int64) { w.tag(k, w.intIndex(v)) }
 
 func (w *LayerWriter) intIndex(v int64) uint32 {
-	i, ok := w.ints[v]
-	if !ok {
-		i = w.newValue()
-		w.ints[v] = i
+	i, added := w.ints.number(uint64(v), w.nvals)
+	if added {
+		w.nvals++
 		field, u := valueUint, uint64(v)
 		if v < 0 {
 			field, u = valueSint, uint64(v<<1)^uint64(v>>63)
@@ -216,10 +211,9 @@ func (w *LayerWriter) Float(k uint32, v float64) { w.tag(k, w.floatIndex(v)) }
 
 func (w *LayerWriter) floatIndex(v float64) uint32 {
 	bits := math.Float64bits(v)
-	i, ok := w.floats[bits]
-	if !ok {
-		i = w.newValue()
-		w.floats[bits] = i
+	i, added := w.floats.number(bits, w.nvals)
+	if added {
+		w.nvals++
 		w.vals = appendTag(w.vals, layerValues, wireBytes)
 		w.vals = binary.AppendUvarint(w.vals, 9)
 		w.vals = appendTag(w.vals, valueDouble, wireFixed64)
@@ -261,12 +255,6 @@ func (w *LayerWriter) Raw(k uint32, tab *layers.StringTable, v layers.Raw) {
 		return
 	}
 	w.tag(k, i)
-}
-
-func (w *LayerWriter) newValue() uint32 {
-	i := w.nvals
-	w.nvals++
-	return i
 }
 
 // sharedIndex returns the index in the layer's values of the string
