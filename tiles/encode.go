@@ -16,22 +16,22 @@ import (
 // encoder holds the scratch space of one layer's encoding; encoders are
 // pooled so that a tile costs few allocations.
 type encoder struct {
-	w     *LayerWriter
-	own   LayerWriter
-	proj  Projector
-	zoom  uint
+	w    *LayerWriter
+	own  LayerWriter
+	proj Projector
+	zoom uint
 	// the tile's address at its zoom
 	tileX, tileY int64
-	box   box
-	clip  clipper
-	lbuf  []lpoint
-	ends  []int // end of each ring in lbuf
-	exts  []bool
-	ibuf  []IPoint
-	iends []int // end of each ring in ibuf
-	rings [][]IPoint
-	segs  []segment
-	keys  []int32 // key index per field position, -1 until used
+	box          box
+	clip         clipper
+	lbuf         []lpoint
+	ends         []int // end of each ring in lbuf
+	exts         []bool
+	ibuf         []IPoint
+	iends        []int // end of each ring in ibuf
+	rings        [][]IPoint
+	segs         []segment
+	keys         []int32 // key index per field position, -1 until used
 	// notes gives the record of a feature (nil: none kept).
 	notes *preparedLayer
 	// onInvalid says what to do with a polygon that quantising broke.
