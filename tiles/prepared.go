@@ -12,7 +12,8 @@ import (
 // which zooms its polygons come out of the grid's rounding clean, so that
 // they are written straight from the geometry without cleaning or
 // self-intersection checks. It holds no copy of any geometry or attribute
-// (16 bytes a feature and a slot in a table by id). A feature's notes are
+// (32 bytes a feature and a slot in a table by id), only, for the rare
+// feature that rounding breaks, its repair at one zoom. A feature's notes are
 // used only if they were made for the very feature a snapshot holds,
 // otherwise made anew, so a tile is never made from notes on another
 // version, whatever the order of events; the change feed drops the notes
@@ -168,12 +169,19 @@ func (p *Prepared) Size() int64 {
 			}
 			n += recordChunkLen * 8
 			for i := range c {
-				if c[i].Load() != nil {
-					n += 16
+				if r := c[i].Load(); r != nil {
+					n += 32
+					if fs := r.fixed.Load(); fs != nil {
+						for _, p := range fs.polys {
+							for _, ring := range p {
+								n += 24 + 8*int64(len(ring))
+							}
+						}
+					}
 				}
 			}
 		}
-		pl.sparse.Range(func(_, _ any) bool { n += 16 + 64; return true })
+		pl.sparse.Range(func(_, _ any) bool { n += 32 + 64; return true })
 	}
 	return n
 }
