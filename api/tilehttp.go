@@ -8,6 +8,20 @@ import (
 	"github.com/onemap/onemap/tiles/cache"
 )
 
+// Header values of every tile answer, made once: headers are set by
+// assigning these (never modified) rather than through Header.Set, which
+// canonicalises the name and allocates a slice each time.
+var (
+	hdrAnyOrigin   = []string{"*"}
+	hdrExposeETag  = []string{"ETag"}
+	hdrPublic      = []string{"public, no-cache"}
+	hdrPrivate     = []string{"private, no-cache"}
+	hdrVaryPublic  = []string{"Accept-Encoding"}
+	hdrVaryPrivate = []string{"Accept-Encoding, Authorization, Cookie"}
+	hdrMVT         = []string{"application/vnd.mapbox-vector-tile"}
+	hdrGzip        = []string{"gzip"}
+)
+
 // writeTile writes an encoded tile with what HTTP caches and browsers
 // need: an ETag that is a hash of the bytes sent (gzip and identity
 // differ), If-None-Match answered with 304, gzip only when the client
@@ -16,64 +30,71 @@ import (
 // GET. An empty tile is a 204.
 func writeTile(w http.ResponseWriter, r *http.Request, e *cache.Entry, private bool) {
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "ETag")
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	h["Access-Control-Expose-Headers"] = hdrExposeETag
 	if private {
-		h.Set("Cache-Control", "private, no-cache")
-		h.Set("Vary", "Accept-Encoding, Authorization, Cookie")
+		h["Cache-Control"] = hdrPrivate
+		h["Vary"] = hdrVaryPrivate
 	} else {
-		h.Set("Cache-Control", "public, no-cache")
-		h.Set("Vary", "Accept-Encoding")
+		h["Cache-Control"] = hdrPublic
+		h["Vary"] = hdrVaryPublic
 	}
 	if e.Empty() {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, tag := e.Body, e.ETag
-	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+	gz := acceptsGzip(r.Header["Accept-Encoding"])
+	rep := e.Plain()
 	if gz {
-		body, tag = e.Gzip()
+		rep = e.Gzipped()
 	}
-	h.Set("ETag", tag)
-	if noneMatch(r.Header.Get("If-None-Match"), tag) {
+	h["Etag"] = rep.ETag
+	if noneMatch(r.Header["If-None-Match"], rep.ETag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	h["Content-Type"] = hdrMVT
 	if gz {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = hdrGzip
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = rep.Length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
+		_, _ = w.Write(rep.Body)
 	}
 }
 
-// acceptsGzip reads Accept-Encoding: gzip (or *) with a q-value above 0.
-func acceptsGzip(header string) bool {
+// acceptsGzip reads Accept-Encoding: gzip (or *) with a q-value above 0,
+// without allocating.
+func acceptsGzip(headers []string) bool {
 	star, gzip := false, -1
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		ok := true
-		for _, p := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q <= 0 {
-					ok = false
+	for _, header := range headers {
+		for header != "" {
+			var part string
+			part, header, _ = strings.Cut(header, ",")
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.TrimSpace(name)
+			ok := true
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
+				k, v, _ := strings.Cut(p, "=")
+				if strings.EqualFold(strings.TrimSpace(k), "q") {
+					if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q <= 0 {
+						ok = false
+					}
 				}
 			}
-		}
-		switch name {
-		case "gzip", "x-gzip":
-			if ok {
-				gzip = 1
-			} else {
-				gzip = 0
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+				if ok {
+					gzip = 1
+				} else {
+					gzip = 0
+				}
+			case name == "*":
+				star = ok
 			}
-		case "*":
-			star = ok
 		}
 	}
 	if gzip >= 0 {
@@ -84,14 +105,15 @@ func acceptsGzip(header string) bool {
 
 // noneMatch says whether If-None-Match names the tag (weak comparison, as
 // RFC 9110 asks for If-None-Match) or is "*".
-func noneMatch(header, tag string) bool {
-	if header == "" {
-		return false
-	}
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
-			return true
+func noneMatch(headers []string, tag string) bool {
+	for _, header := range headers {
+		for header != "" {
+			var t string
+			t, header, _ = strings.Cut(header, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
+				return true
+			}
 		}
 	}
 	return false

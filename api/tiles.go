@@ -66,16 +66,17 @@ func (s *server) getTile(c *gin.Context) error {
 // tileLayers resolves "dltb,yjjbnt" to layers the caller may read: unknown
 // → 404, not allowed → 403, empty or repeated → 400.
 func (s *server) tileLayers(c *gin.Context, list string) ([]*layers.Layer, error) {
-	var out []*layers.Layer
-	seen := map[string]bool{}
-	for _, id := range strings.Split(list, ",") {
+	out := make([]*layers.Layer, 0, strings.Count(list, ",")+1)
+	for rest := list; ; {
+		id, more, _ := strings.Cut(rest, ",")
 		if id == "" {
 			return nil, badRequest(fmt.Sprintf("layer list %q has an empty entry", list))
 		}
-		if seen[id] {
-			return nil, badRequest(fmt.Sprintf("layer %s is listed twice", id))
+		for _, l := range out {
+			if l.ID == id {
+				return nil, badRequest(fmt.Sprintf("layer %s is listed twice", id))
+			}
 		}
-		seen[id] = true
 		l, err := s.catalogLayer(id)
 		if err != nil {
 			return nil, err
@@ -84,8 +85,11 @@ func (s *server) tileLayers(c *gin.Context, list string) ([]*layers.Layer, error
 			return nil, err
 		}
 		out = append(out, l)
+		if len(rest) == len(id) {
+			return out, nil
+		}
+		rest = more
 	}
-	return out, nil
 }
 
 // tileNumber reads a tile coordinate: decimal digits only, so that one tile

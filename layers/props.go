@@ -92,6 +92,66 @@ func (p Props) All() iter.Seq2[int, any] {
 	}
 }
 
+// Raw is one value as Props packs it, unboxed, for encoders that number
+// repeated strings by their id in the string table (vector tiles).
+type Raw struct {
+	Kind  RawKind
+	ID    uint32  // RawShared: the string's id in Props.Table (String gives it)
+	Str   string  // RawString: the string, not copied
+	Int   int64   // RawInt
+	Float float64 // RawFloat
+}
+
+// RawKind says which of Raw's fields holds the value.
+type RawKind uint8
+
+const (
+	RawNull   RawKind = iota
+	RawShared         // a string kept once in the table
+	RawString         // a string kept inline
+	RawInt
+	RawFloat
+)
+
+// Raw yields the values with their field positions, unboxed and uncopied.
+func (p Props) Raw() iter.Seq2[int, Raw] {
+	return func(yield func(int, Raw) bool) {
+		for i, off := 0, 0; off < len(p.enc); i++ {
+			var r Raw
+			tag := p.enc[off]
+			off++
+			switch tag {
+			case tagShared:
+				id, w := uvarint(p.enc[off:])
+				off += w
+				r = Raw{Kind: RawShared, ID: uint32(id)}
+			case tagInline:
+				n, w := uvarint(p.enc[off:])
+				off += w
+				r = Raw{Kind: RawString, Str: p.enc[off : off+int(n)]}
+				off += int(n)
+			case tagInt:
+				u, w := uvarint(p.enc[off:])
+				off += w
+				r = Raw{Kind: RawInt, Int: int64(u>>1) ^ -int64(u&1)}
+			case tagFloat:
+				r = Raw{Kind: RawFloat, Float: math.Float64frombits(binary.LittleEndian.Uint64([]byte(p.enc[off : off+8])))}
+				off += 8
+			}
+			if !yield(i, r) {
+				return
+			}
+		}
+	}
+}
+
+// Table is the string table the values' shared ids point into (nil when
+// every string is inline).
+func (p Props) Table() *StringTable { return p.tab }
+
+// String returns the shared string numbered id.
+func (t *StringTable) String(id uint32) string { return t.get(id).(string) }
+
 // Size is the packed size in bytes.
 func (p Props) Size() int { return len(p.enc) }
 

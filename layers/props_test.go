@@ -54,8 +54,32 @@ func TestPropsRoundTrip(t *testing.T) {
 			}
 			n++
 		}
+		if n != len(want) {
+			t.Fatalf("All yielded %d of %d", n, len(want))
+		}
+		n = 0
+		for i, r := range p.Raw() {
+			var v any
+			switch r.Kind {
+			case RawShared:
+				if p.Table() == nil {
+					t.Fatalf("Raw: shared id %d without a table", r.ID)
+				}
+				v = p.Table().String(r.ID)
+			case RawString:
+				v = r.Str
+			case RawInt:
+				v = r.Int
+			case RawFloat:
+				v = r.Float
+			}
+			if i != n || v != want[i] || (r.Kind == RawFloat && math.Signbit(r.Float) != math.Signbit(want[i].(float64))) {
+				t.Fatalf("Raw: %d %#v, want %d %#v", i, v, n, want[i])
+			}
+			n++
+		}
 		if n != len(want) || p.At(len(want)) != nil {
-			t.Fatalf("All yielded %d of %d; At past the end %v", n, len(want), p.At(len(want)))
+			t.Fatalf("Raw yielded %d of %d; At past the end %v", n, len(want), p.At(len(want)))
 		}
 		if !p.Equal(NewProps(want...)) {
 			t.Fatalf("%v differs from NewProps of the same values", p)

@@ -22,7 +22,8 @@ var (
 )
 
 // demo returns an index holding the demo dataset (ids 1..N per layer in
-// stream order, as a store would assign them) and its manifest, built once.
+// stream order, repeated strings shared, as a store would load them) and
+// its manifest, built once.
 func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 	t.Helper()
 	demoOnce.Do(func() {
@@ -31,11 +32,13 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 		m, err := fixtures.Generate(context.Background(), cat, fixtures.Config{Seed: 1, Scale: demoScale},
 			func(l string, fs iter.Seq2[*layers.Feature, error]) error {
 				var all []*layers.Feature
+				pb := layers.PropsBuilder{Strings: idx.Strings()}
 				for f, err := range fs {
 					if err != nil {
 						return err
 					}
 					f.ID, f.Version = int64(len(all)+1), 1
+					f.Props = shared(&pb, f.Props)
 					all = append(all, f)
 				}
 				return idx.ReloadLayer(l, all)
@@ -46,4 +49,17 @@ func demo(t testing.TB) (*spatial.Index, *fixtures.Manifest) {
 		t.Fatal(demoErr)
 	}
 	return demoIdx, demoMan
+}
+
+// shared packs p again through b, which shares repeated strings through
+// the index's table as a store's scan does when the index loads (the
+// generator keeps every string inline); one builder per layer judges each
+// field on its first values, as a scan does.
+func shared(b *layers.PropsBuilder, p layers.Props) layers.Props {
+	for _, v := range p.Values() {
+		if err := b.Add(v); err != nil {
+			panic(err)
+		}
+	}
+	return b.Done()
 }

@@ -16,18 +16,24 @@ import (
 // encoder holds the scratch space of one layer's encoding; encoders are
 // pooled so that a tile costs few allocations.
 type encoder struct {
-	w     *LayerWriter
-	own   LayerWriter
-	proj  Projector
-	box   box
-	clip  clipper
-	lbuf  []lpoint
-	ibuf  []IPoint
-	ends  []int // end of each ring in ibuf
-	exts  []bool
-	rings [][]IPoint
-	segs  []segment
-	keys  []int32 // key index per field position, -1 until used
+	w    *LayerWriter
+	own  LayerWriter
+	proj Projector
+	zoom uint
+	// the tile's address at its zoom
+	tileX, tileY int64
+	box          box
+	clip         clipper
+	lbuf         []lpoint
+	ends         []int // end of each ring in lbuf
+	exts         []bool
+	ibuf         []IPoint
+	iends        []int // end of each ring in ibuf
+	rings        [][]IPoint
+	segs         []segment
+	keys         []int32 // key index per field position, -1 until used
+	// notes gives the record of a feature (nil: none kept).
+	notes *preparedLayer
 	// onInvalid says what to do with a polygon that quantising broke.
 	onInvalid invalidPolicy
 	invalid   bool // the last feature was left out as invalid (skipInvalid)
@@ -49,13 +55,14 @@ var encoders = sync.Pool{New: func() any { return &encoder{} }}
 // feature that reaches into the tile (buffer included), nothing
 // generalised, whatever the zoom. It returns the encoded tile and how many
 // features it holds; no features means an empty tile (a server's 204).
+// Nothing is noted for later tiles: a Prepared store's AppendExact does.
 func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t maptile.Tile) ([]byte, int, error) {
 	var out []byte
 	total := 0
 	for _, l := range ls {
 		var n int
 		var err error
-		out, n, err = AppendExact(ctx, out, snap, l, t)
+		out, n, err = appendExact(ctx, out, nil, snap, l, t, repairInvalid)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -72,9 +79,31 @@ func Encode(ctx context.Context, snap *spatial.Snapshot, ls []*layers.Layer, t m
 // nothing (under a tile unit) are left out. It appends nothing when no
 // feature is left.
 func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
+	return appendExact(ctx, dst, nil, snap, l, t, repairInvalid)
+}
+
+// AppendExact is the package's AppendExact, noting which features come out
+// of the zoom's rounding clean and writing those it noted before without
+// checking them again.
+func (p *Prepared) AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) ([]byte, int, error) {
+	return appendExact(ctx, dst, p.layers[l.ID], snap, l, t, repairInvalid)
+}
+
+// ExactSize is about the size in bytes of the exact layer l at tile t
+// (AppendExact's), without repairing what quantising breaks: cheap enough
+// to size up dense tiles.
+func (p *Prepared) ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
+	out, _, err := appendExact(ctx, nil, p.layers[l.ID], snap, l, t, keepInvalid)
+	return len(out), err
+}
+
+func appendExact(ctx context.Context, dst []byte, notes *preparedLayer, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile, policy invalidPolicy) ([]byte, int, error) {
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
-	e.start(l, t)
+	e.w = &e.own
+	e.w.Reset(l.ID)
+	e.prepare(l, t, notes)
+	e.onInvalid = policy
 	var err error
 	seen := 0
 	snap.Search(l.ID, BufferedBound(t, Buffer), func(f *layers.Feature) bool {
@@ -92,22 +121,21 @@ func AppendExact(ctx context.Context, dst []byte, snap *spatial.Snapshot, l *lay
 	if err == nil {
 		err = ctx.Err()
 	}
+	e.notes = nil
 	if err != nil {
 		return dst, 0, err
 	}
 	return e.w.AppendTo(dst), e.w.Len(), nil
 }
 
-func (e *encoder) start(l *layers.Layer, t maptile.Tile) {
-	e.w = &e.own
-	e.w.Reset(l.ID)
-	e.prepare(l, t)
-}
-
 // prepare readies the encoder for features of l in tile t, written to e.w.
-func (e *encoder) prepare(l *layers.Layer, t maptile.Tile) {
+func (e *encoder) prepare(l *layers.Layer, t maptile.Tile, notes *preparedLayer) {
 	e.proj = NewProjector(t)
+	e.zoom = uint(t.Z)
+	e.tileX, e.tileY = int64(t.X), int64(t.Y)
 	e.box = box{lo: -Buffer, hi: Extent + Buffer}
+	e.notes = notes
+	e.onInvalid = repairInvalid
 	e.keys = e.keys[:0]
 	for range l.Fields {
 		e.keys = append(e.keys, -1)
@@ -122,12 +150,12 @@ func (e *encoder) feature(l *layers.Layer, f *layers.Feature) error {
 	switch g := f.Geometry.(type) {
 	case orb.MultiPolygon:
 		t = GeomPolygon
-		if err := e.polygons(g); err != nil {
+		if err := e.polygons(f, g); err != nil {
 			return err
 		}
 	case orb.Polygon:
 		t = GeomPolygon
-		if err := e.polygons(orb.MultiPolygon{g}); err != nil {
+		if err := e.polygons(f, orb.MultiPolygon{g}); err != nil {
 			return err
 		}
 	case orb.MultiLineString:
@@ -158,8 +186,9 @@ func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
 	if f.ID > 0 {
 		e.w.ID(uint64(f.ID))
 	}
-	for i, v := range f.Props.All() {
-		if v == nil || i >= len(e.keys) {
+	tab := f.Props.Table()
+	for i, v := range f.Props.Raw() {
+		if v.Kind == layers.RawNull || i >= len(e.keys) {
 			continue
 		}
 		k := e.keys[i]
@@ -167,7 +196,7 @@ func (e *encoder) tags(l *layers.Layer, f *layers.Feature) {
 			k = int32(e.w.Key(l.Fields[i].Name))
 			e.keys[i] = k
 		}
-		e.w.Value(uint32(k), v)
+		e.w.Raw(uint32(k), tab, v)
 	}
 }
 
@@ -179,10 +208,11 @@ type FeatureWriter struct {
 	l *layers.Layer
 }
 
-// NewFeatureWriter returns a writer of l's features in tile t into w.
-func NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
+// NewFeatureWriter returns a writer of l's features in tile t into w,
+// noting and using what Prepared notes.
+func (p *Prepared) NewFeatureWriter(w *LayerWriter, l *layers.Layer, t maptile.Tile) *FeatureWriter {
 	e := &encoder{w: w}
-	e.prepare(l, t)
+	e.prepare(l, t, p.layers[l.ID])
 	return &FeatureWriter{e: e, l: l}
 }
 
@@ -205,46 +235,20 @@ func (fw *FeatureWriter) WriteIfValid(f *layers.Feature) (written, invalid bool,
 	return fw.e.w.Len() > n, fw.e.invalid, err
 }
 
-// ExactSize is about the size in bytes of the exact layer l at tile t
-// (AppendExact's), without repairing what quantising breaks: cheap enough
-// to size up dense tiles.
-func ExactSize(ctx context.Context, snap *spatial.Snapshot, l *layers.Layer, t maptile.Tile) (int, error) {
-	e := encoders.Get().(*encoder)
-	defer encoders.Put(e)
-	e.start(l, t)
-	e.onInvalid = keepInvalid
-	defer func() { e.onInvalid = repairInvalid }()
-	var err error
-	seen := 0
-	snap.Search(l.ID, BufferedBound(t, Buffer), func(f *layers.Feature) bool {
-		if seen++; seen&255 == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
-			}
-		}
-		err = e.feature(l, f)
-		return err == nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	return len(e.w.AppendTo(nil)), nil
-}
-
 // Tags writes the feature's id and attributes into the feature the
 // LayerWriter is writing (a caller-made geometry standing for f).
 func (fw *FeatureWriter) Tags(f *layers.Feature) { fw.e.tags(fw.l, f) }
 
-// project projects a ring or line into e.lbuf, dropping repeated points,
-// and returns it with its bound.
-func (e *encoder) project(pts []orb.Point) ([]lpoint, lpoint, lpoint) {
-	lb := e.lbuf[:0]
-	lo := lpoint{math.MaxInt64, math.MaxInt64}
-	hi := lpoint{math.MinInt64, math.MinInt64}
+// project projects a ring or line onto the end of e.lbuf, rounded to the
+// tile's grid, dropping points that round onto the one before, and widens
+// lo/hi to its points.
+func (e *encoder) project(pts []orb.Point, lo, hi *lpoint) {
+	lb := e.lbuf
+	start := len(lb)
 	for _, q := range pts {
-		x, y := e.proj.Float(q)
+		x, y := e.proj.fast(q)
 		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
-		if n := len(lb); n > 0 && lb[n-1] == p {
+		if n := len(lb); n > start && lb[n-1] == p {
 			continue
 		}
 		lb = append(lb, p)
@@ -252,65 +256,75 @@ func (e *encoder) project(pts []orb.Point) ([]lpoint, lpoint, lpoint) {
 		hi.X, hi.Y = max(hi.X, p.X), max(hi.Y, p.Y)
 	}
 	e.lbuf = lb
-	return lb, lo, hi
 }
 
-// ring projects, clips and cleans one ring onto the end of e.ibuf and
-// reports whether anything with an area is left.
-func (e *encoder) ring(r orb.Ring) bool {
-	if n := len(r); n > 1 && r[0] == r[n-1] {
-		r = r[:n-1]
-	}
-	lb, lo, hi := e.project(r)
-	if len(lb) < 3 || hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
-		return false
-	}
-	if lo.X < e.box.lo || hi.X > e.box.hi || lo.Y < e.box.lo || hi.Y > e.box.hi {
-		lb = e.clip.ring(lb, e.box)
-	}
-	start := len(e.ibuf)
-	for _, p := range lb {
-		e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
-	}
-	cleaned := CleanRing(e.ibuf[start:])
-	e.ibuf = e.ibuf[:start+len(cleaned)]
-	if len(cleaned) < 3 || Area2(cleaned) == 0 {
-		e.ibuf = e.ibuf[:start]
-		return false
-	}
-	return true
+func emptyBound() (lpoint, lpoint) {
+	return lpoint{math.MaxInt64, math.MaxInt64}, lpoint{math.MinInt64, math.MinInt64}
 }
 
 // polygons writes a multipolygon's rings with MVT winding, repaired on the
-// grid when quantising or clipping made them invalid.
-func (e *encoder) polygons(mp orb.MultiPolygon) error {
-	e.ibuf, e.ends, e.exts = e.ibuf[:0], e.ends[:0], e.exts[:0]
+// grid when quantising or clipping made them invalid. A feature wholly
+// inside the tile and its buffer that came out of this zoom's rounding
+// clean before (its notes say) is written without checking.
+func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
+	e.lbuf, e.ends, e.exts = e.lbuf[:0], e.ends[:0], e.exts[:0]
+	lo, hi := emptyBound()
 	for _, p := range mp {
 		for i, r := range p {
-			if !e.ring(r) {
-				if i == 0 {
-					break // no exterior left: its holes go with it
-				}
-				continue
+			if n := len(r); n > 1 && r[0] == r[n-1] {
+				r = r[:n-1]
 			}
-			e.ends = append(e.ends, len(e.ibuf))
+			e.project(r, &lo, &hi)
+			e.ends = append(e.ends, len(e.lbuf))
 			e.exts = append(e.exts, i == 0)
 		}
 	}
-	if len(e.ends) == 0 {
+	if hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
 		return nil
 	}
-	e.rings = e.rings[:0]
-	start := 0
-	for i, end := range e.ends {
-		r := e.ibuf[start:end:end]
-		Orient(r, e.exts[i])
-		e.rings = append(e.rings, r)
-		start = end
+	inside := e.box.inside(lo) && e.box.inside(hi)
+	var rec *record
+	state := uint64(zoomDirty)
+	if inside && e.notes != nil {
+		rec = e.notes.record(f)
+		state = rec.zoomState(e.zoom)
+	}
+	switch {
+	case state == zoomClean:
+		e.writeClean()
+		return nil
+	case state == zoomBroken && e.onInvalid == skipInvalid:
+		e.invalid = true
+		return nil
+	case state == zoomBroken && e.onInvalid == repairInvalid:
+		if fs := rec.fixed.Load(); fs != nil && fs.zoom == e.zoom {
+			e.writeFixed(fs)
+			return nil
+		}
+	}
+	changed := e.rings2(inside)
+	if len(e.rings) == 0 {
+		if state == zoomUnknown {
+			rec.setZoomState(e.zoom, zoomDirty)
+		}
+		return nil
 	}
 	var bad bool
-	if e.onInvalid != keepInvalid {
+	if e.onInvalid != keepInvalid || state == zoomUnknown {
 		bad, e.segs = Intersecting(e.rings, e.segs)
+	}
+	if state == zoomUnknown {
+		switch {
+		case bad:
+			rec.setZoomState(e.zoom, zoomBroken)
+		case changed:
+			rec.setZoomState(e.zoom, zoomDirty)
+		default:
+			rec.setZoomState(e.zoom, zoomClean)
+		}
+	}
+	if e.onInvalid == keepInvalid {
+		bad = false
 	}
 	if bad && e.onInvalid == skipInvalid {
 		e.invalid = true
@@ -334,6 +348,11 @@ func (e *encoder) polygons(mp orb.MultiPolygon) error {
 	if err != nil {
 		return err
 	}
+	if rec != nil {
+		// Wholly inside, it is repaired the same in every tile of this
+		// zoom: kept, placed on the zoom's grid.
+		rec.fixed.Store(&fixedShape{zoom: e.zoom, x: e.tileX, y: e.tileY, polys: fixed})
+	}
 	for _, p := range fixed {
 		for _, r := range p {
 			e.w.Ring(r)
@@ -342,9 +361,98 @@ func (e *encoder) polygons(mp orb.MultiPolygon) error {
 	return nil
 }
 
+// writeFixed writes a feature's repaired rings, made in another tile of
+// the same zoom, moved into this one.
+func (e *encoder) writeFixed(fs *fixedShape) {
+	dx, dy := int32(fs.x-e.tileX)*Extent, int32(fs.y-e.tileY)*Extent
+	for _, p := range fs.polys {
+		for _, r := range p {
+			e.ibuf = e.ibuf[:0]
+			for _, q := range r {
+				e.ibuf = append(e.ibuf, IPoint{q.X + dx, q.Y + dy})
+			}
+			e.w.Ring(e.ibuf)
+		}
+	}
+}
+
+// writeClean writes the projected rings (e.lbuf, e.ends) of a feature noted
+// clean at this zoom: only their winding is set.
+func (e *encoder) writeClean() {
+	start := 0
+	for i, end := range e.ends {
+		e.ibuf = e.ibuf[:0]
+		for _, p := range e.lbuf[start:end] {
+			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
+		}
+		start = end
+		Orient(e.ibuf, e.exts[i])
+		e.w.Ring(e.ibuf)
+	}
+}
+
+// rings2 turns the projected rings into e.rings: clipped (unless inside),
+// cleaned, those left without an area dropped (an exterior with its holes),
+// wound as MVT wants. It reports whether cleaning changed anything (a
+// point or a ring dropped), and keeps e.exts in step with e.rings.
+func (e *encoder) rings2(inside bool) (changed bool) {
+	e.ibuf, e.iends = e.ibuf[:0], e.iends[:0]
+	exts := e.exts[:0]
+	start := 0
+	skip := false
+	for i, end := range e.ends {
+		ext := e.exts[i]
+		lb := e.lbuf[start:end]
+		start = end
+		if ext {
+			skip = false
+		} else if skip {
+			continue
+		}
+		if len(lb) < 3 {
+			changed = true
+			skip = skip || ext
+			continue
+		}
+		if !inside {
+			lb = e.clip.ring(lb, e.box)
+		}
+		s := len(e.ibuf)
+		for _, p := range lb {
+			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})
+		}
+		cleaned := CleanRing(e.ibuf[s:])
+		if len(cleaned) != len(lb) {
+			changed = true
+		}
+		e.ibuf = e.ibuf[:s+len(cleaned)]
+		if len(cleaned) < 3 || Area2(cleaned) == 0 {
+			e.ibuf = e.ibuf[:s]
+			changed = true
+			skip = ext // no exterior left: its holes go with it
+			continue
+		}
+		e.iends = append(e.iends, len(e.ibuf))
+		exts = append(exts, ext)
+	}
+	e.exts = exts
+	e.rings = e.rings[:0]
+	s := 0
+	for i, end := range e.iends {
+		r := e.ibuf[s:end:end]
+		Orient(r, e.exts[i])
+		e.rings = append(e.rings, r)
+		s = end
+	}
+	return changed
+}
+
 // line writes the parts of a line string left inside the box.
 func (e *encoder) line(ls orb.LineString) {
-	lb, lo, hi := e.project(ls)
+	e.lbuf = e.lbuf[:0]
+	lo, hi := emptyBound()
+	e.project(ls, &lo, &hi)
+	lb := e.lbuf
 	if len(lb) < 2 || hi.X < e.box.lo || lo.X > e.box.hi || hi.Y < e.box.lo || lo.Y > e.box.hi {
 		return
 	}
@@ -369,7 +477,7 @@ func (e *encoder) line(ls orb.LineString) {
 func (e *encoder) points(ps []orb.Point) {
 	e.ibuf = e.ibuf[:0]
 	for _, q := range ps {
-		x, y := e.proj.Float(q)
+		x, y := e.proj.fast(q)
 		p := lpoint{int64(math.Floor(x + 0.5)), int64(math.Floor(y + 0.5))}
 		if e.box.inside(p) {
 			e.ibuf = append(e.ibuf, IPoint{int32(p.X), int32(p.Y)})

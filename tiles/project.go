@@ -103,3 +103,10 @@ func TileRange(b orb.Bound, z int, buffer int) Range {
 		Y0: clamp(math.Ceil(y0*n - 1 - e)), Y1: clamp(math.Floor(y1*n + e)),
 	}
 }
+
+// fast projects lon/lat without rounding, by fastMercator: what the
+// encoder uses for every vertex.
+func (p Projector) fast(q orb.Point) (x, y float64) {
+	mx, my := fastMercator(q[0], q[1])
+	return mx*p.scale - p.x0, my*p.scale - p.y0
+}

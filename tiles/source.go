@@ -37,8 +37,9 @@ type Overviews interface {
 	// layer field, nothing when empty) with its feature count, and the
 	// data version it is current as of; ErrOverviewPending when it is not
 	// built yet. At or past the detail zoom it generalises a tile whose
-	// exact form is over MaxLayerBytes.
-
+	// exact form is over MaxLayerBytes. To an empty dst it may return
+	// bytes of its own, which the caller must not modify, of full
+	// capacity (so that appending to them copies).
 	AppendLayer(ctx context.Context, dst []byte, layer string, t maptile.Tile) ([]byte, int, uint64, error)
 }
 
@@ -50,19 +51,31 @@ type Source struct {
 	idx   *spatial.Index
 	ov    Overviews
 	cache *cache.Cache
+	ready *Prepared
 }
 
 // NewSource returns a source over idx. ov may be nil (every layer exact
 // from its catalogue minzoom, nothing below); c may be nil (no cache).
 // It subscribes to idx; subscribe ov first, so that an overview has
-// heard of an edit before the cache drops the tiles made from it.
+// heard of an edit before the cache drops the tiles made from it. Exact
+// tiles are made from the features kept ready: the overviews' store when
+// ov has one (a Prepared method), else a store of its own.
 func NewSource(idx *spatial.Index, ov Overviews, c *cache.Cache) *Source {
 	s := &Source{idx: idx, ov: ov, cache: c}
+	if op, ok := ov.(interface{ Prepared() *Prepared }); ok {
+		s.ready = op.Prepared()
+	} else {
+		s.ready = NewPrepared(idx)
+	}
 	if c != nil {
 		idx.Subscribe(s.changed)
 	}
 	return s
 }
+
+// Prepared returns the store of features kept ready that exact tiles are
+// made from.
+func (s *Source) Prepared() *Prepared { return s.ready }
 
 // Cache returns the source's cache (nil when it has none).
 func (s *Source) Cache() *cache.Cache { return s.cache }
@@ -107,11 +120,7 @@ func (s *Source) LowestZoom(l *layers.Layer) int {
 // tells callers who may see different tiles apart; "" for everyone): from
 // the cache, or made and cached. An empty entry means nothing is there.
 func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, view string) (*cache.Entry, error) {
-	ids := make([]string, len(ls))
-	for i, l := range ls {
-		ids[i] = l.ID
-	}
-	k := cache.Key{Layers: strings.Join(ids, ","), Z: uint8(t.Z), X: t.X, Y: t.Y, View: view}
+	k := cache.Key{Layers: layerList(ls), Z: uint8(t.Z), X: t.X, Y: t.Y, View: view}
 	if s.cache != nil {
 		if e, ok := s.cache.Get(k); ok {
 			return e, nil
@@ -129,7 +138,7 @@ func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, v
 			err = ErrOverviewPending
 		case z >= detail:
 			before := len(out)
-			out, _, err = AppendExact(ctx, out, snap, l, t)
+			out, _, err = s.ready.AppendExact(ctx, out, snap, l, t)
 			if err == nil && len(out)-before > MaxLayerBytes && s.ov != nil {
 				var v uint64
 				out, _, v, err = s.ov.AppendLayer(ctx, out[:before], l.ID, t)
@@ -149,4 +158,16 @@ func (s *Source) Tile(ctx context.Context, ls []*layers.Layer, t maptile.Tile, v
 		s.cache.Add(k, e, version)
 	}
 	return e, nil
+}
+
+// layerList joins the layers' ids with commas.
+func layerList(ls []*layers.Layer) string {
+	if len(ls) == 1 {
+		return ls[0].ID
+	}
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	return strings.Join(ids, ",")
 }

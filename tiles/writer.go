@@ -3,6 +3,9 @@ package tiles
 import (
 	"encoding/binary"
 	"math"
+	"slices"
+
+	"github.com/onemap/onemap/layers"
 )
 
 // GeomType is an MVT feature's geometry type.
@@ -88,9 +91,12 @@ type LayerWriter struct {
 	keyIdx map[string]uint32
 	vals   []byte // encoded Value messages, each with its field tag
 	nvals  uint32
-	strs   map[string]uint32
-	ints   map[int64]uint32
-	floats map[uint64]uint32 // by bit pattern: NaN-safe, -0 ≠ 0
+	strs   stringSet
+	ints   numberSet
+	floats numberSet // by bit pattern: NaN-safe, -0 ≠ 0
+	// shared numbers the strings of a layers.StringTable by their id, so
+	// that a repeated string is looked up without hashing it.
+	shared sharedStrings
 
 	feats []byte // encoded Feature messages, each with its field tag
 	n     int
@@ -122,15 +128,13 @@ func (w *LayerWriter) Reset(name string) {
 	w.n = 0
 	if w.keyIdx == nil {
 		w.keyIdx = map[string]uint32{}
-		w.strs = map[string]uint32{}
-		w.ints = map[int64]uint32{}
-		w.floats = map[uint64]uint32{}
 	} else {
 		clear(w.keyIdx)
-		clear(w.strs)
-		clear(w.ints)
-		clear(w.floats)
 	}
+	w.strs.reset()
+	w.ints.reset()
+	w.floats.reset()
+	w.shared.reset()
 	w.Begin()
 }
 
@@ -165,16 +169,17 @@ func (w *LayerWriter) Key(k string) uint32 {
 }
 
 // String tags the feature with key index k = s.
-func (w *LayerWriter) String(k uint32, s string) {
-	i, ok := w.strs[s]
-	if !ok {
-		i = w.newValue()
-		w.strs[s] = i
+func (w *LayerWriter) String(k uint32, s string) { w.tag(k, w.stringIndex(s)) }
+
+func (w *LayerWriter) stringIndex(s string) uint32 {
+	i, added := w.strs.number(s, w.nvals)
+	if added {
+		w.nvals++
 		w.vals = appendTag(w.vals, layerValues, wireBytes)
 		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(uint64(len(s)))+len(s)))
 		w.vals = appendStringField(w.vals, valueString, s)
 	}
-	w.tag(k, i)
+	return i
 }
 
 func (w *LayerWriter) tag(k, i uint32) {
@@ -184,11 +189,12 @@ func (w *LayerWriter) tag(k, i uint32) {
 
 // Int tags the feature with key index k = v (uint_value when v ≥ 0,
 // sint_value otherwise).
-func (w *LayerWriter) Int(k uint32, v int64) {
-	i, ok := w.ints[v]
-	if !ok {
-		i = w.newValue()
-		w.ints[v] = i
+func (w *LayerWriter) Int(k uint32, v int64) { w.tag(k, w.intIndex(v)) }
+
+func (w *LayerWriter) intIndex(v int64) uint32 {
+	i, added := w.ints.number(uint64(v), w.nvals)
+	if added {
+		w.nvals++
 		field, u := valueUint, uint64(v)
 		if v < 0 {
 			field, u = valueSint, uint64(v<<1)^uint64(v>>63)
@@ -197,22 +203,23 @@ func (w *LayerWriter) Int(k uint32, v int64) {
 		w.vals = binary.AppendUvarint(w.vals, uint64(1+uvarintLen(u)))
 		w.vals = appendVarintField(w.vals, field, u)
 	}
-	w.tag(k, i)
+	return i
 }
 
 // Float tags the feature with key index k = v (double_value).
-func (w *LayerWriter) Float(k uint32, v float64) {
+func (w *LayerWriter) Float(k uint32, v float64) { w.tag(k, w.floatIndex(v)) }
+
+func (w *LayerWriter) floatIndex(v float64) uint32 {
 	bits := math.Float64bits(v)
-	i, ok := w.floats[bits]
-	if !ok {
-		i = w.newValue()
-		w.floats[bits] = i
+	i, added := w.floats.number(bits, w.nvals)
+	if added {
+		w.nvals++
 		w.vals = appendTag(w.vals, layerValues, wireBytes)
 		w.vals = binary.AppendUvarint(w.vals, 9)
 		w.vals = appendTag(w.vals, valueDouble, wireFixed64)
 		w.vals = binary.LittleEndian.AppendUint64(w.vals, bits)
 	}
-	w.tag(k, i)
+	return i
 }
 
 // Value tags the feature with key index k = v for a string, int64 or
@@ -231,10 +238,73 @@ func (w *LayerWriter) Value(k uint32, v any) {
 	}
 }
 
-func (w *LayerWriter) newValue() uint32 {
-	i := w.nvals
-	w.nvals++
+// Raw tags the feature with key index k = v as layers.Props packs it;
+// nulls are left out. A shared string is found by its id in the table.
+func (w *LayerWriter) Raw(k uint32, tab *layers.StringTable, v layers.Raw) {
+	var i uint32
+	switch v.Kind {
+	case layers.RawShared:
+		i = w.sharedIndex(tab, v.ID)
+	case layers.RawString:
+		i = w.stringIndex(v.Str)
+	case layers.RawInt:
+		i = w.intIndex(v.Int)
+	case layers.RawFloat:
+		i = w.floatIndex(v.Float)
+	default:
+		return
+	}
+	w.tag(k, i)
+}
+
+// sharedIndex returns the index in the layer's values of the string
+// numbered id in tab.
+func (w *LayerWriter) sharedIndex(tab *layers.StringTable, id uint32) uint32 {
+	if i, ok := w.shared.get(tab, id); ok {
+		return i
+	}
+	i := w.stringIndex(tab.String(id))
+	w.shared.set(id, i)
 	return i
+}
+
+// sharedStrings remembers which strings of one table a layer holds, by
+// their id: a stamp per id says whether the entry belongs to this layer,
+// so that a new layer starts afresh without clearing.
+type sharedStrings struct {
+	tab    *layers.StringTable
+	gen    uint32
+	stamps []uint32
+	index  []uint32
+}
+
+func (s *sharedStrings) reset() {
+	s.tab = nil
+	s.gen++
+	if s.gen == 0 {
+		clear(s.stamps)
+		s.gen = 1
+	}
+}
+
+func (s *sharedStrings) get(tab *layers.StringTable, id uint32) (uint32, bool) {
+	if s.tab != tab {
+		s.reset()
+		s.tab = tab
+	}
+	if int(id) < len(s.stamps) && s.stamps[id] == s.gen {
+		return s.index[id], true
+	}
+	return 0, false
+}
+
+func (s *sharedStrings) set(id, i uint32) {
+	if int(id) >= len(s.stamps) {
+		n := max(int(id)+1, 2*len(s.stamps), 64)
+		s.stamps = append(s.stamps, make([]uint32, n-len(s.stamps))...)
+		s.index = append(s.index, make([]uint32, n-len(s.index))...)
+	}
+	s.stamps[id], s.index[id] = s.gen, i
 }
 
 func (w *LayerWriter) to(p IPoint) {
@@ -247,6 +317,11 @@ func (w *LayerWriter) to(p IPoint) {
 func (w *LayerWriter) MoveTo(p IPoint) {
 	w.geom = append(w.geom, cmdMoveTo|1<<3)
 	w.to(p)
+}
+
+// lineToCount starts a LineTo of n points, which the caller writes with to.
+func (w *LayerWriter) lineToCount(n int) {
+	w.geom = binary.AppendUvarint(w.geom, uint64(cmdLineTo|uint32(n)<<3))
 }
 
 // LineTo draws to each of ps in turn.
@@ -330,6 +405,7 @@ func (w *LayerWriter) AppendTo(b []byte) []byte {
 	n += len(w.vals)
 	n += 1 + uvarintLen(uint64(w.extent))
 	n += 2
+	b = slices.Grow(b, 1+uvarintLen(uint64(n))+n)
 	b = appendTag(b, tileLayers, wireBytes)
 	b = binary.AppendUvarint(b, uint64(n))
 	b = appendVarintField(b, layerVersion, 2)

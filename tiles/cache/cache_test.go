@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -54,8 +55,8 @@ func TestGzip(t *testing.T) {
 	e := cache.NewEntry(body)
 	c.Add(cache.Key{Layers: "x"}, e, 0)
 	before := c.Stats().Bytes
-	gz, tag := e.Gzip()
-	r, err := gzip.NewReader(bytes.NewReader(gz))
+	rep := e.Gzipped()
+	r, err := gzip.NewReader(bytes.NewReader(rep.Body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +64,32 @@ func TestGzip(t *testing.T) {
 	if !bytes.Equal(plain, body) {
 		t.Fatal("gzip does not round-trip")
 	}
-	if tag == e.ETag || tag == "" || e.ETag == "" {
-		t.Fatalf("etags %s %s", tag, e.ETag)
+	tag := rep.ETag[0]
+	if tag == e.ETag() || tag == "" || e.ETag() == "" || rep.Length[0] != strconv.Itoa(len(rep.Body)) {
+		t.Fatalf("etags %s %s, length %s", tag, e.ETag(), rep.Length[0])
 	}
-	if got := c.Stats().Bytes; got != before+int64(len(gz)) {
-		t.Fatalf("bytes %d, want %d", got, before+int64(len(gz)))
+	if got := c.Stats().Bytes; got != before+int64(len(rep.Body)) {
+		t.Fatalf("bytes %d, want %d", got, before+int64(len(rep.Body)))
 	}
-	if cache.NewEntry(body).ETag != e.ETag || cache.NewEntry(body[1:]).ETag == e.ETag {
+	// Removed, the entry takes its gzip form's bytes with it.
+	c.InvalidateLayer("x", 1)
+	if st := c.Stats(); st.Bytes != 0 || st.Entries != 0 {
+		t.Fatalf("after the removal: %+v", st)
+	}
+	// The tag is a function of the bytes: one byte changed anywhere, or one
+	// byte fewer, changes it.
+	if cache.NewEntry(body).ETag() != e.ETag() || cache.NewEntry(body[1:]).ETag() == e.ETag() {
 		t.Fatal("etag is not a hash of the bytes")
+	}
+	seen := map[string]bool{}
+	for i := range body {
+		b := bytes.Clone(body)
+		b[i] ^= 1 << (i % 8)
+		tag := cache.NewEntry(b).ETag()
+		if tag == e.ETag() || seen[tag] {
+			t.Fatalf("byte %d changed: the same tag %s", i, tag)
+		}
+		seen[tag] = true
 	}
 }
 

@@ -23,11 +23,12 @@ func (o *Overviews) detailZoom(ctx context.Context, snap *spatial.Snapshot, l *l
 		return z, nil
 	}
 	counts := map[[2]uint32]int{}
-	n := float64(uint64(1) << deepestDetail)
+	const shift = tiles.WorldBits - deepestDetail
+	last := uint32(1)<<deepestDetail - 1
 	snap.Ascend(l.ID, 0, func(f *layers.Feature) bool {
-		c := f.Bound().Center()
-		x, y := tiles.Mercator(c[0], c[1])
-		counts[[2]uint32{uint32(min(x*n, n-1)), uint32(min(y*n, n-1))}]++
+		lo, hi := tiles.OnWorld(f).Bound()
+		x, y := uint32(min((lo.X+hi.X)/2>>shift, int64(last))), uint32(min((lo.Y+hi.Y)/2>>shift, int64(last)))
+		counts[[2]uint32{x, y}]++
 		return true
 	})
 	for ; z < deepestDetail; z++ {
@@ -49,7 +50,7 @@ func (o *Overviews) detailZoom(ctx context.Context, snap *spatial.Snapshot, l *l
 		if bestN*10 > o.opt.MaxLayerBytes {
 			continue
 		}
-		size, err := tiles.ExactSize(ctx, snap, l, maptile.New(best[0], best[1], maptile.Zoom(z)))
+		size, err := o.ready.ExactSize(ctx, snap, l, maptile.New(best[0], best[1], maptile.Zoom(z)))
 		if err != nil {
 			return 0, err
 		}

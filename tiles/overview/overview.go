@@ -9,33 +9,42 @@
 // (Options.MaxLayerBytes): the densest tile by feature count is encoded
 // exactly (without repairs) and measured.
 //
-// The rules, one per kind of layer (named as tippecanoe names its own):
+// Every rule works on the features as seen on tiles' world grid
+// (tiles.WorldFeature) and never calls GEOS: what it draws is valid by
+// construction or checked in integers. The rules, one per kind of layer (named as
+// tippecanoe names its own):
 //
-//   - dissolve (coverage layers: dltb, xzq, tdytq): the tile, buffer
-//     included, is rasterised on a grid of square cells (1 tile unit up to
-//     1024 cells across, coarser when the layer's data fills more of the
-//     tile); each cell takes the class of the feature that covers its
-//     centre; each class's cells are turned into polygons along cell edges
-//     and straight runs are merged. Two classes that meet share their
-//     boundary exactly, so there are no cracks and no overlaps, and the
-//     layer keeps covering its area (never dropped). A class is the key
-//     field's value; for DLBM it is the first-level class (its first two
-//     characters) more than two zooms below the detail zoom. One feature
-//     per class, with the key field as its only attribute and no id. When
-//     the tile would exceed the budget the cells double in size.
-//   - keep-large (other polygon layers): a feature whose area in the tile
-//     is at least a pixel (8×8 tile units, a 512-pixel tile) is kept,
-//     exact as at the detail zoom (clipped, quantised, valid), with its id
-//     and attributes; smaller ones add up their area and each time the
-//     sum reaches a pixel the feature that tipped it is drawn as a
-//     pixel-sized square (tippecanoe's tiny-polygon reduction: the total
-//     area is about kept). A kept feature under 64 pixels that quantising
-//     would make invalid is drawn as its pixel square too (repairing it
-//     with GEOS costs more than the whole rest of the tile). Over budget,
-//     the threshold grows fourfold; past that, the layer falls back to
-//     dissolve.
-//   - keep-long (line layers): a line at least a pixel long is kept exact;
-//     shorter ones are dropped; over budget the threshold doubles.
+//   - dissolve (coverage layers: dltb, xzq, tdytq, and gdzldb, whose
+//     grades cover the cultivated land): the tile, buffer included, is
+//     rasterised on a grid of square cells (1 tile unit up to 1024 cells
+//     across, coarser when the layer's data fills more of the tile) by a
+//     scanline over the rows of cell centres; each cell takes the class of
+//     the feature that covers its centre; each class's cells are turned
+//     into polygons along cell edges and straight runs are merged. Two
+//     classes that meet share their boundary exactly, so there are no
+//     cracks and no overlaps, and the layer keeps covering its area (never
+//     dropped). A class is the key field's value; for DLBM it is the
+//     first-level class (its first two characters) more than two zooms
+//     below the detail zoom. One feature per class, with the key field as
+//     its only attribute and no id. When the tile would exceed the budget
+//     the cells double in size (each coarse cell taking the class of a
+//     fine cell at its centre).
+//   - keep-large (other polygon layers): features are taken largest first;
+//     one whose area in the tile is at least a pixel (8×8 tile units, a
+//     512-pixel tile) is kept, exact as at the detail zoom (clipped,
+//     quantised), with its id and attributes; smaller ones add up their
+//     area and each time the sum reaches a pixel the feature that tipped
+//     it is drawn as a pixel-sized square (tippecanoe's tiny-polygon
+//     reduction: the total area is about kept). A kept feature that
+//     quantising would make invalid is traced instead: the cells of a grid
+//     over it (a tile unit, coarser for big features, at most 256 a side)
+//     whose centres it covers, turned into polygons along cell edges as
+//     dissolve does; one under 64 pixels is drawn as its pixel square.
+//     Over budget, the threshold grows fourfold; past that, the layer
+//     falls back to dissolve.
+//   - keep-long (line layers): lines are taken longest first; a line at
+//     least a pixel long is kept exact; shorter ones are dropped; over
+//     budget the threshold doubles.
 //   - cluster (point layers): points are gathered in cells of 8×8 pixels;
 //     a lone point is kept with its id and attributes, a cell of several
 //     is one point at their mean with a "count" attribute and the key
@@ -78,7 +87,8 @@ type Options struct {
 	// MaxLayerBytes is the budget of one layer in one tile (400,000 bytes,
 	// below the 500 KB cap so that a layer or two of other data fit).
 	MaxLayerBytes int
-	// Coverage lists the layers drawn by dissolve (dltb, xzq, tdytq).
+	// Coverage lists the layers drawn by dissolve (dltb, xzq, tdytq,
+	// gdzldb).
 	Coverage []string
 	// Workers build tiles side by side (GOMAXPROCS).
 	Workers int
@@ -112,9 +122,10 @@ type layerInfo struct {
 // Overviews holds the overview tiles of every layer. It implements
 // tiles.Overviews.
 type Overviews struct {
-	idx *spatial.Index
-	opt Options
-	cov map[string]bool
+	idx   *spatial.Index
+	ready *tiles.Prepared
+	opt   Options
+	cov   map[string]bool
 
 	mu      sync.Mutex
 	started bool
@@ -141,7 +152,7 @@ func New(idx *spatial.Index, opt Options) *Overviews {
 		opt.MaxLayerBytes = 400_000
 	}
 	if opt.Coverage == nil {
-		opt.Coverage = []string{"dltb", "xzq", "tdytq"}
+		opt.Coverage = []string{"dltb", "xzq", "tdytq", "gdzldb"}
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -150,7 +161,7 @@ func New(idx *spatial.Index, opt Options) *Overviews {
 		opt.Log = slog.Default()
 	}
 	o := &Overviews{
-		idx: idx, opt: opt, cov: map[string]bool{},
+		idx: idx, ready: tiles.NewPrepared(idx), opt: opt, cov: map[string]bool{},
 		info: map[string]*layerInfo{}, tiles: map[key]*state{}, extra: map[key]bool{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
@@ -175,6 +186,10 @@ func (o *Overviews) ruleOf(l *layers.Layer) Rule {
 	}
 	return KeepLarge
 }
+
+// Prepared returns the notes on features the overviews keep (tiles.NewSource
+// makes exact tiles with them too).
+func (o *Overviews) Prepared() *tiles.Prepared { return o.ready }
 
 // RuleOf names the rule that draws a layer below its detail zoom.
 func (o *Overviews) RuleOf(layer string) Rule {
@@ -341,7 +356,8 @@ func hasAny(snap *spatial.Snapshot, layer string, b orb.Bound) bool {
 
 // AppendLayer appends the overview of a layer at tile t (a Tile's layer
 // field; nothing when the tile is empty), its feature count, and the data
-// version it is current as of. A tile an edit has touched is built again
+// version it is current as of; to an empty dst it returns the overview's
+// own bytes, which the caller must not modify. A tile an edit has touched is built again
 // first; one not built yet while the layer's first build runs is
 // tiles.ErrOverviewPending.
 func (o *Overviews) AppendLayer(ctx context.Context, dst []byte, layer string, t maptile.Tile) ([]byte, int, uint64, error) {
@@ -349,6 +365,11 @@ func (o *Overviews) AppendLayer(ctx context.Context, dst []byte, layer string, t
 	body, n, v, err := o.get(ctx, k, false)
 	if err != nil {
 		return dst, 0, 0, err
+	}
+	if len(dst) == 0 {
+		// The overview's own bytes, never modified: no copy. They are a
+		// full slice, so appending to them copies.
+		return body, n, v, nil
 	}
 	return append(dst, body...), n, v, nil
 }
@@ -529,7 +550,7 @@ func (o *Overviews) build(ctx context.Context, snap *spatial.Snapshot, k key) ([
 	o.mu.Lock()
 	li := *o.info[k.layer]
 	o.mu.Unlock()
-	b := &builder{o: o, snap: snap, l: l, t: t, detail: li.detail, budget: o.opt.MaxLayerBytes}
+	b := &builder{o: o, snap: snap, l: l, t: t, detail: li.detail, budget: o.opt.MaxLayerBytes, tg: tiles.NewTileGrid(t)}
 	var err error
 	switch li.rule {
 	case Dissolve:
@@ -544,5 +565,8 @@ func (o *Overviews) build(ctx context.Context, snap *spatial.Snapshot, k key) ([
 	if err != nil {
 		return nil, 0, fmt.Errorf("overview %s %d/%d/%d: %w", k.layer, k.z, k.x, k.y, err)
 	}
-	return b.w.AppendTo(nil), b.w.Len(), nil
+	body := b.w.AppendTo(nil)
+	// Full, so that a caller appending to it copies it (AppendLayer may
+	// hand it out as it is).
+	return body[:len(body):len(body)], b.w.Len(), nil
 }

@@ -1,12 +1,11 @@
 package overview
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"math"
 	"slices"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/onemap/onemap/layers"
@@ -19,6 +18,8 @@ const (
 	pixel = tiles.Extent / 512
 	// maxCells bounds the dissolve grid's side.
 	maxCells = 1024
+	// maxFeatureCells bounds the side of the grid one feature is traced on.
+	maxFeatureCells = 256
 	// clusterCell is the side of a point cluster's cell (8 pixels).
 	clusterCell = 8 * pixel
 )
@@ -32,11 +33,14 @@ type builder struct {
 	detail int
 	budget int
 	w      tiles.LayerWriter
+	tg     tiles.TileGrid
+	rings  tiles.Rings
+	fill   filler
 }
 
 // each calls fn for every feature of the layer that reaches into the tile,
-// checking ctx now and then.
-func (b *builder) each(ctx context.Context, fn func(*layers.Feature)) error {
+// as kept ready, checking ctx now and then.
+func (b *builder) each(ctx context.Context, fn func(tiles.WorldFeature)) error {
 	var err error
 	n := 0
 	b.snap.Search(b.l.ID, tiles.BufferedBound(b.t, tiles.Buffer), func(f *layers.Feature) bool {
@@ -45,7 +49,7 @@ func (b *builder) each(ctx context.Context, fn func(*layers.Feature)) error {
 				return false
 			}
 		}
-		fn(f)
+		fn(tiles.OnWorld(f))
 		return true
 	})
 	if err == nil {
@@ -54,25 +58,36 @@ func (b *builder) each(ctx context.Context, fn func(*layers.Feature)) error {
 	return err
 }
 
-// classOf is the dissolve class of a feature: its key field's value, DLBM
-// cut to its first-level class more than two zooms below the detail zoom.
-func (b *builder) classOf(f *layers.Feature, ki int) (string, any) {
-	if ki < 0 {
-		return "", nil
+// unit is a tile unit in world units at the tile's zoom.
+func (b *builder) unit() int64 { return max(1, b.tg.Unit()) }
+
+// classes numbers the dissolve classes of one tile: a feature's class is
+// its key field's value, DLBM cut to its first-level class more than two
+// zooms below the detail zoom.
+type classes struct {
+	cut    bool
+	byName map[layers.Raw]int32
+	values []layers.Raw // per class
+}
+
+func (b *builder) newClasses() *classes {
+	return &classes{
+		cut:    b.l.KeyField == "DLBM" && int(b.t.Z) < b.detail-2,
+		byName: map[layers.Raw]int32{},
 	}
-	v := f.Props.At(ki)
-	s, isString := v.(string)
-	if !isString {
-		if v == nil {
-			return "", nil
-		}
-		return fmt.Sprint(v), v
+}
+
+func (cs *classes) of(v layers.Raw) int32 {
+	if cs.cut && v.Kind == layers.RawString && len(v.Str) > 2 {
+		v.Str = v.Str[:2]
 	}
-	if b.l.KeyField == "DLBM" && int(b.t.Z) < b.detail-2 && len(s) > 2 {
-		s = s[:2]
-		return s, s
+	c, ok := cs.byName[v]
+	if !ok {
+		c = int32(len(cs.values))
+		cs.byName[v] = c
+		cs.values = append(cs.values, v)
 	}
-	return s, s
+	return c
 }
 
 // dissolve draws the layer as classes rasterised on a grid and turned back
@@ -96,33 +111,26 @@ func (b *builder) dissolve(ctx context.Context) error {
 		size *= 2
 	}
 	ki := b.l.FieldIndex(b.l.KeyField)
-	for {
-		x0, y0 := floorTo(lo.X, size), floorTo(lo.Y, size)
-		g := newGrid(x0, y0, int((hi.X-x0)/size)+1, int((hi.Y-y0)/size)+1, size)
-		classes := map[string]int32{}
-		var values []any
-		var rings [][]orb.Point
-		var xs []float64
-		err := b.each(ctx, func(f *layers.Feature) {
-			polys := polygonsOf(f.Geometry)
-			if len(polys) == 0 || !g.coversACentre(proj, f.Bound()) {
-				return
-			}
-			name, v := b.classOf(f, ki)
-			c, ok := classes[name]
-			if !ok {
-				c = int32(len(values))
-				classes[name] = c
-				values = append(values, v)
-			}
-			for _, p := range polys {
-				rings = projectRings(proj, p, rings)
-				xs = g.fill(rings, c, xs)
-			}
-		})
-		if err != nil {
-			return err
+	x0, y0 := floorTo(lo.X, size), floorTo(lo.Y, size)
+	g := newGrid(x0, y0, int((hi.X-x0)/size)+1, int((hi.Y-y0)/size)+1, size)
+	g.onWorld(b.tg.Corner(), b.unit())
+	cs := b.newClasses()
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
+		if rd.Kind() != tiles.GeomPolygon || !g.coversACentre(rd.Bound()) {
+			return
 		}
+		var c int32
+		if ki >= 0 {
+			c = cs.of(rd.Value(ki))
+		} else {
+			c = cs.of(layers.Raw{})
+		}
+		rd.Polygons(&b.rings, func(rings [][]tiles.WorldPoint) { g.fill(rings, c, &b.fill) })
+	})
+	if err != nil {
+		return err
+	}
+	for {
 		b.w.Reset(b.l.ID)
 		k := b.w.Key(b.l.KeyField)
 		for _, cp := range g.polygonise() {
@@ -132,13 +140,13 @@ func (b *builder) dissolve(ctx context.Context) error {
 					b.w.Ring(r)
 				}
 			}
-			b.w.Value(k, values[cp.class])
+			b.w.Raw(k, nil, cs.values[cp.class])
 			b.w.End(tiles.GeomPolygon)
 		}
-		if b.w.Size() <= b.budget || size >= 256 {
+		if b.w.Size() <= b.budget || g.size >= 256 {
 			return nil
 		}
-		size *= 2
+		g = g.coarser()
 	}
 }
 
@@ -146,222 +154,216 @@ func floorTo(v, size int32) int32 {
 	return int32(math.Floor(float64(v)/float64(size))) * size
 }
 
-// coversACentre says whether a lon/lat bound holds the centre of a cell of
-// the grid (a cheap test before projecting a whole feature).
-func (g *grid) coversACentre(proj tiles.Projector, b orb.Bound) bool {
-	x0, y1 := proj.Float(b.Min)
-	x1, y0 := proj.Float(b.Max)
-	s := float64(g.size)
-	i0 := math.Ceil((x0-float64(g.x0))/s - 0.5)
-	i1 := math.Floor((x1-float64(g.x0))/s - 0.5)
-	j0 := math.Ceil((y0-float64(g.y0))/s - 0.5)
-	j1 := math.Floor((y1-float64(g.y0))/s - 0.5)
-	return i0 <= i1 && j0 <= j1 && i1 >= 0 && j1 >= 0 && i0 < float64(g.w) && j0 < float64(g.h)
-}
-
-func polygonsOf(g orb.Geometry) []orb.Polygon {
-	switch v := g.(type) {
-	case orb.Polygon:
-		return []orb.Polygon{v}
-	case orb.MultiPolygon:
-		return v
-	}
-	return nil
-}
-
-// projectRings projects a polygon's rings to unrounded tile coordinates,
-// reusing buf.
-func projectRings(proj tiles.Projector, p orb.Polygon, buf [][]orb.Point) [][]orb.Point {
-	buf = buf[:0]
-	for _, r := range p {
-		var pr []orb.Point
-		if len(buf) < cap(buf) {
-			pr = buf[:len(buf)+1][len(buf)][:0]
-		}
-		for _, q := range r {
-			x, y := proj.Float(q)
-			pr = append(pr, orb.Point{x, y})
-		}
-		buf = append(buf, pr)
-	}
-	return buf
-}
-
-// areaOf is the area of a polygonal feature in tile units², about: its
-// lon/lat area scaled by the tile's scale at the feature (fine for
-// features much smaller than a tile, which is where it decides).
-func areaOf(proj tiles.Projector, f *layers.Feature) float64 {
-	b := f.Bound()
-	x0, y1 := proj.Float(b.Min)
-	x1, y0 := proj.Float(b.Max)
-	dlon, dlat := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
-	if dlon == 0 || dlat == 0 {
-		return 0
-	}
-	sx, sy := (x1-x0)/dlon, (y1-y0)/dlat
-	var a float64
-	for _, p := range polygonsOf(f.Geometry) {
-		for i, r := range p {
-			ra := math.Abs(ringArea(r))
-			if i > 0 {
-				ra = -ra
-			}
-			a += ra
-		}
-	}
-	return a * sx * sy
-}
-
-func ringArea(r orb.Ring) float64 {
-	var s float64
-	for i := range r {
-		j := (i + 1) % len(r)
-		s += r[i][0]*r[j][1] - r[j][0]*r[i][1]
-	}
-	return s / 2
+// candidate is a polygon of the keep-large rule with its area in square
+// tile units.
+type candidate struct {
+	rd   tiles.WorldFeature
+	area float64
 }
 
 // keepLarge keeps features of a pixel or more and turns the small ones
 // into pixel squares as their area adds up (see the package comment).
+// Features are taken largest first, so that an attempt over the budget
+// stops early.
 func (b *builder) keepLarge(ctx context.Context) error {
-	proj := tiles.NewProjector(b.t)
+	u := float64(b.unit())
+	var cands []candidate
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
+		if rd.Kind() == tiles.GeomPolygon {
+			cands = append(cands, candidate{rd, rd.Area(&b.rings) / (u * u)})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(cands, func(p, q candidate) int { return cmp.Compare(q.area, p.area) })
 	minArea := float64(pixel * pixel)
-	// Features of this many pixels or more are repaired when quantising
-	// breaks them; smaller ones become pixel squares instead.
-	const bigArea = 64 * pixel * pixel
 	for attempt := 0; attempt < 5; attempt++ {
-		b.w.Reset(b.l.ID)
-		fw := tiles.NewFeatureWriter(&b.w, b.l, b.t)
-		var acc float64
-		var werr error
-		err := b.each(ctx, func(f *layers.Feature) {
-			if werr != nil {
-				return
-			}
-			a := areaOf(proj, f)
-			if a >= max(bigArea, minArea) {
-				_, werr = fw.Write(f)
-				return
-			}
-			if a >= minArea {
-				// A small feature that quantising would break stands as
-				// its pixel square (GEOS repairs cost too much here).
-				var invalid bool
-				if _, invalid, werr = fw.WriteIfValid(f); !invalid || werr != nil {
-					return
-				}
-			} else if acc += a; acc < minArea {
-				return
-			} else {
-				acc -= minArea
-			}
-			c := f.Bound().Center()
-			x, y := proj.Float(c)
-			sx, sy := int32(math.Floor(x/pixel))*pixel, int32(math.Floor(y/pixel))*pixel
-			if sx < -tiles.Buffer || sy < -tiles.Buffer || sx+pixel > tiles.Extent+tiles.Buffer || sy+pixel > tiles.Extent+tiles.Buffer {
-				return
-			}
-			b.w.Begin()
-			b.w.Ring([]tiles.IPoint{{X: sx, Y: sy}, {X: sx + pixel, Y: sy}, {X: sx + pixel, Y: sy + pixel}, {X: sx, Y: sy + pixel}})
-			fw.Tags(f)
-			b.w.End(tiles.GeomPolygon)
-		})
-		if err == nil {
-			err = werr
-		}
-		if err != nil {
+		ok, err := b.keepLargeAt(cands, minArea)
+		if err != nil || ok {
 			return err
-		}
-		if b.w.Size() <= b.budget {
-			return nil
 		}
 		minArea *= 4
 	}
 	return b.dissolve(ctx)
 }
 
+// keepLargeAt writes the candidates with minArea as the threshold; ok is
+// false as soon as the tile is over the budget.
+func (b *builder) keepLargeAt(cands []candidate, minArea float64) (ok bool, err error) {
+	// Features of this many pixels or more that quantising breaks are
+	// traced on a grid; smaller ones become pixel squares.
+	const bigArea = 64 * pixel * pixel
+	b.w.Reset(b.l.ID)
+	fw := b.o.ready.NewFeatureWriter(&b.w, b.l, b.t)
+	var acc float64
+	for i, c := range cands {
+		if i&63 == 0 && b.w.Size() > b.budget {
+			return false, nil
+		}
+		f := c.rd.Feature()
+		if c.area >= minArea {
+			_, invalid, err := fw.WriteIfValid(f)
+			if err != nil {
+				return false, err
+			}
+			if !invalid {
+				continue
+			}
+			if c.area >= bigArea {
+				b.trace(fw, c.rd)
+				continue
+			}
+		} else if acc += c.area; acc < minArea {
+			continue
+		} else {
+			acc -= minArea
+		}
+		b.square(fw, c.rd)
+	}
+	return b.w.Size() <= b.budget, nil
+}
+
+// square draws a feature as the pixel-sized square under its bound's
+// centre, with its id and attributes.
+func (b *builder) square(fw *tiles.FeatureWriter, rd tiles.WorldFeature) {
+	lo, hi := rd.Bound()
+	x, y := b.tg.At(tiles.WorldPoint{X: (lo.X + hi.X) / 2, Y: (lo.Y + hi.Y) / 2})
+	sx, sy := int32(math.Floor(float64(x)/pixel))*pixel, int32(math.Floor(float64(y)/pixel))*pixel
+	if sx < -tiles.Buffer || sy < -tiles.Buffer || sx+pixel > tiles.Extent+tiles.Buffer || sy+pixel > tiles.Extent+tiles.Buffer {
+		return
+	}
+	b.w.Begin()
+	b.w.Ring([]tiles.IPoint{{X: sx, Y: sy}, {X: sx + pixel, Y: sy}, {X: sx + pixel, Y: sy + pixel}, {X: sx, Y: sy + pixel}})
+	fw.Tags(rd.Feature())
+	b.w.End(tiles.GeomPolygon)
+}
+
+// trace draws a feature that quantising breaks as the cells of a grid
+// whose centres it covers, traced along cell edges (valid by
+// construction): cells of a tile unit, coarser for big features, so that
+// the grid over the feature (within the tile and its buffer) is at most
+// maxFeatureCells a side.
+func (b *builder) trace(fw *tiles.FeatureWriter, rd tiles.WorldFeature) {
+	wlo, whi := rd.Bound()
+	lx, ly := b.tg.At(wlo)
+	hx, hy := b.tg.At(whi)
+	const edgeLo, edgeHi = -tiles.Buffer, tiles.Extent + tiles.Buffer
+	lx, ly, hx, hy = max(lx, edgeLo), max(ly, edgeLo), min(hx, edgeHi), min(hy, edgeHi)
+	if lx >= hx || ly >= hy {
+		return
+	}
+	size := int32(1)
+	for max(hx-lx, hy-ly)/int64(size) > maxFeatureCells {
+		size *= 2
+	}
+	x0, y0 := floorTo(int32(lx), size), floorTo(int32(ly), size)
+	g := newGrid(x0, y0, int((int32(hx)-x0)/size)+1, int((int32(hy)-y0)/size)+1, size)
+	g.onWorld(b.tg.Corner(), b.unit())
+	rd.Polygons(&b.rings, func(rings [][]tiles.WorldPoint) { g.fill(rings, 0, &b.fill) })
+	polys := g.polygonise()
+	if len(polys) == 0 {
+		b.square(fw, rd)
+		return
+	}
+	b.w.Begin()
+	for _, p := range polys[0].polys {
+		for _, r := range p {
+			b.w.Ring(r)
+		}
+	}
+	fw.Tags(rd.Feature())
+	b.w.End(tiles.GeomPolygon)
+}
+
 // keepLong keeps lines of a pixel or more (see the package comment).
 func (b *builder) keepLong(ctx context.Context) error {
-	proj := tiles.NewProjector(b.t)
+	u := float64(b.unit())
+	type line struct {
+		rd     tiles.WorldFeature
+		length float64
+	}
+	var ls []line
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
+		if rd.Kind() != tiles.GeomLineString {
+			return
+		}
+		total := 0.0
+		rd.Lines(&b.rings, func(pts []tiles.WorldPoint) {
+			for i := 1; i < len(pts); i++ {
+				total += math.Hypot(float64(pts[i].X-pts[i-1].X), float64(pts[i].Y-pts[i-1].Y))
+			}
+		})
+		ls = append(ls, line{rd, total / u})
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(ls, func(p, q line) int { return cmp.Compare(q.length, p.length) })
 	minLen := float64(pixel)
 	for {
 		b.w.Reset(b.l.ID)
-		fw := tiles.NewFeatureWriter(&b.w, b.l, b.t)
-		var werr error
-		err := b.each(ctx, func(f *layers.Feature) {
-			if werr == nil && lengthOf(proj, f.Geometry) >= minLen {
-				_, werr = fw.Write(f)
+		fw := b.o.ready.NewFeatureWriter(&b.w, b.l, b.t)
+		over := false
+		for i, l := range ls {
+			if l.length < minLen {
+				break
 			}
-		})
-		if err == nil {
-			err = werr
+			if i&63 == 0 && b.w.Size() > b.budget {
+				over = true
+				break
+			}
+			if _, err := fw.Write(l.rd.Feature()); err != nil {
+				return err
+			}
 		}
-		if err != nil || b.w.Size() <= b.budget || minLen > tiles.Extent {
-			return err
+		if !over && b.w.Size() <= b.budget || minLen > tiles.Extent {
+			return nil
 		}
 		minLen *= 2
 	}
 }
 
-func lengthOf(proj tiles.Projector, g orb.Geometry) float64 {
-	var lines []orb.LineString
-	switch v := g.(type) {
-	case orb.LineString:
-		lines = []orb.LineString{v}
-	case orb.MultiLineString:
-		lines = v
-	}
-	var total float64
-	for _, l := range lines {
-		for i := 1; i < len(l); i++ {
-			x0, y0 := proj.Float(l[i-1])
-			x1, y1 := proj.Float(l[i])
-			total += math.Hypot(x1-x0, y1-y0)
-		}
-	}
-	return total
-}
-
 // cluster gathers points in cells (see the package comment).
 func (b *builder) cluster(ctx context.Context) error {
 	b.w.Reset(b.l.ID)
-	proj := tiles.NewProjector(b.t)
 	type cell struct {
 		x, y   int32
 		n      int
 		sx, sy float64
 		first  *layers.Feature
-		keys   map[string]int
-		values map[string]any
+		keys   map[layers.Raw]int
 	}
 	cells := map[[2]int32]*cell{}
 	ki := b.l.FieldIndex(b.l.KeyField)
-	err := b.each(ctx, func(f *layers.Feature) {
-		p, ok := f.Geometry.(orb.Point)
-		if !ok {
+	var pts []tiles.WorldPoint
+	err := b.each(ctx, func(rd tiles.WorldFeature) {
+		pts = rd.Points(pts[:0])
+		if len(pts) == 0 {
 			return
 		}
-		x, y := proj.Float(p)
+		xi, yi := b.tg.At(pts[0])
+		x, y := float64(xi), float64(yi)
 		if x < -tiles.Buffer || y < -tiles.Buffer || x > tiles.Extent+tiles.Buffer || y > tiles.Extent+tiles.Buffer {
 			return
 		}
 		k := [2]int32{int32(math.Floor(x / clusterCell)), int32(math.Floor(y / clusterCell))}
 		c := cells[k]
 		if c == nil {
-			c = &cell{x: k[0], y: k[1], keys: map[string]int{}, values: map[string]any{}}
+			c = &cell{x: k[0], y: k[1], keys: map[layers.Raw]int{}}
 			cells[k] = c
 		}
 		c.n++
 		c.sx += x
 		c.sy += y
+		f := rd.Feature()
 		if c.first == nil || f.ID < c.first.ID {
 			c.first = f
 		}
 		if ki >= 0 {
-			v := f.Props.At(ki)
-			s := fmt.Sprint(v)
-			c.keys[s]++
-			c.values[s] = v
+			if v := rd.Value(ki); v.Kind != layers.RawNull {
+				c.keys[v]++
+			}
 		}
 	})
 	if err != nil {
@@ -377,7 +379,7 @@ func (b *builder) cluster(ctx context.Context) error {
 		}
 		return int(a.x - b.x)
 	})
-	fw := tiles.NewFeatureWriter(&b.w, b.l, b.t)
+	fw := b.o.ready.NewFeatureWriter(&b.w, b.l, b.t)
 	for _, c := range list {
 		if c.n == 1 {
 			if _, err := fw.Write(c.first); err != nil {
@@ -388,16 +390,34 @@ func (b *builder) cluster(ctx context.Context) error {
 		b.w.Begin()
 		b.w.Points([]tiles.IPoint{{X: int32(math.Round(c.sx / float64(c.n))), Y: int32(math.Round(c.sy / float64(c.n)))}})
 		b.w.Int(b.w.Key("count"), int64(c.n))
-		if ki >= 0 {
-			best, bestN := "", -1
-			for s, n := range c.keys {
-				if n > bestN || (n == bestN && s < best) {
-					best, bestN = s, n
-				}
+		var best layers.Raw
+		bestN := 0
+		for v, n := range c.keys {
+			if n > bestN || (n == bestN && before(v, best)) {
+				best, bestN = v, n
 			}
-			b.w.Value(b.w.Key(b.l.KeyField), c.values[best])
+		}
+		if bestN > 0 {
+			b.w.Raw(b.w.Key(b.l.KeyField), nil, best)
 		}
 		b.w.End(tiles.GeomPoint)
 	}
 	return nil
+}
+
+// before orders values of one field, for ties decided the same way every
+// time.
+func before(a, b layers.Raw) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	switch a.Kind {
+	case layers.RawString:
+		return a.Str < b.Str
+	case layers.RawInt:
+		return a.Int < b.Int
+	case layers.RawFloat:
+		return a.Float < b.Float
+	}
+	return false
 }
