@@ -284,7 +284,12 @@ func (s *server) logRequests(c *gin.Context) {
 	if p := c.Request.URL.Path; strings.HasPrefix(p, "/tiles/") || strings.HasPrefix(p, "/web/") {
 		level = slog.LevelDebug
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable && c.Request.URL.Path == "/readyz":
+		level = slog.LevelDebug // a load balancer polling a loading server is not news
+	case status == http.StatusServiceUnavailable:
+		level = slog.LevelWarn // loading, computing or the store away: expected, and it passes
+	case status >= 500:
 		level = slog.LevelError
 	}
 	ctx := c.Request.Context()
