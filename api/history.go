@@ -41,7 +41,7 @@ func (s *server) featureHistory(c *gin.Context) error {
 			return &layers.NotFoundError{Layer: l.ID, ID: id}
 		}
 	}
-	hs, ok := s.Store.(layers.HistoryStore)
+	hs, ok := layers.StoreAs[layers.HistoryStore](s.Store)
 	if !ok {
 		return &apiError{status: http.StatusServiceUnavailable, code: "not_configured", message: "this server's store keeps no change history"}
 	}
@@ -52,7 +52,7 @@ func (s *server) featureHistory(c *gin.Context) error {
 	}
 	out := historyJSON{Layer: l.ID, ID: id, Revisions: revs}
 	if e := s.Supervision; e != nil && l.ID == e.Rules().Roles.Patches {
-		if cs, ok := s.Store.(layers.CheckStore); ok {
+		if cs, ok := layers.StoreAs[layers.CheckStore](s.Store); ok {
 			if out.Checks, err = cs.CheckHistory(ctx, l.ID, id); err != nil {
 				return err
 			}

@@ -37,3 +37,21 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// StoreAs finds the store of kind T (CheckStore, HistoryStore, Follower…)
+// in st or in the stores it wraps: wrappers such as metrics.Store have an
+// Unwrap() Store method, so a measured store keeps its other abilities.
+func StoreAs[T any](st Store) (T, bool) {
+	for st != nil {
+		if t, ok := st.(T); ok {
+			return t, true
+		}
+		w, ok := st.(interface{ Unwrap() Store })
+		if !ok {
+			break
+		}
+		st = w.Unwrap()
+	}
+	var zero T
+	return zero, false
+}

@@ -79,6 +79,10 @@ func Store(reg prometheus.Registerer, st layers.Store) (layers.Store, error) {
 	return s, nil
 }
 
+// Unwrap gives the measured store, so layers.StoreAs still finds its
+// CheckStore and HistoryStore.
+func (s *store) Unwrap() layers.Store { return s.Store }
+
 func (s *store) observe(op string, start time.Time, err error) {
 	outcome := "ok"
 	switch {
@@ -96,42 +100,42 @@ func (s *store) observe(op string, start time.Time, err error) {
 }
 
 func (s *store) Count(ctx context.Context, layer string) (n int64, err error) {
-	defer s.observe("count", time.Now(), err)
+	defer func(start time.Time) { s.observe("count", start, err) }(time.Now())
 	return s.Store.Count(ctx, layer)
 }
 
 func (s *store) Scan(ctx context.Context, layer string, fn func(*layers.Feature) error) (err error) {
-	defer s.observe("scan", time.Now(), err)
+	defer func(start time.Time) { s.observe("scan", start, err) }(time.Now())
 	return s.Store.Scan(ctx, layer, fn)
 }
 
 func (s *store) Get(ctx context.Context, layer string, id int64) (f *layers.Feature, err error) {
-	defer s.observe("get", time.Now(), err)
+	defer func(start time.Time) { s.observe("get", start, err) }(time.Now())
 	return s.Store.Get(ctx, layer, id)
 }
 
 func (s *store) Create(ctx context.Context, layer string, f *layers.Feature) (out *layers.Feature, err error) {
-	defer s.observe("create", time.Now(), err)
+	defer func(start time.Time) { s.observe("create", start, err) }(time.Now())
 	return s.Store.Create(ctx, layer, f)
 }
 
 func (s *store) Replace(ctx context.Context, layer string, f *layers.Feature, ifVersion int64) (out *layers.Feature, err error) {
-	defer s.observe("replace", time.Now(), err)
+	defer func(start time.Time) { s.observe("replace", start, err) }(time.Now())
 	return s.Store.Replace(ctx, layer, f, ifVersion)
 }
 
 func (s *store) Delete(ctx context.Context, layer string, id int64, ifVersion int64) (out *layers.Feature, err error) {
-	defer s.observe("delete", time.Now(), err)
+	defer func(start time.Time) { s.observe("delete", start, err) }(time.Now())
 	return s.Store.Delete(ctx, layer, id, ifVersion)
 }
 
 func (s *store) Import(ctx context.Context, layer string, feats iter.Seq2[*layers.Feature, error]) (n int64, err error) {
-	defer s.observe("import", time.Now(), err)
+	defer func(start time.Time) { s.observe("import", start, err) }(time.Now())
 	return s.Store.Import(ctx, layer, feats)
 }
 
 func (s *store) Ping(ctx context.Context) (err error) {
-	defer s.observe("ping", time.Now(), err)
+	defer func(start time.Time) { s.observe("ping", start, err) }(time.Now())
 	return s.Store.Ping(ctx)
 }
 

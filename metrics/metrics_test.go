@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/layers/gpkg"
 )
 
 type fakeFollower struct {
@@ -42,4 +44,43 @@ func TestFeedLag(t *testing.T) {
 	check(hdr + "onemap_change_feed_lag_rows 1\n")
 	f.err = errors.New("down")
 	check(hdr + "onemap_change_feed_lag_rows -1\n")
+}
+
+// A measured GeoPackage store must still keep field checks and history, and
+// each call's outcome is the error it returned (not the one at defer time).
+func TestStoreKeepsAbilities(t *testing.T) {
+	ctx := context.Background()
+	st, err := gpkg.Open(ctx, filepath.Join(t.TempDir(), "m.gpkg"), layers.DefaultCatalog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	wrapped, err := Store(reg, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := layers.StoreAs[layers.CheckStore](wrapped); !ok {
+		t.Error("the measured store hides CheckStore")
+	}
+	if _, ok := layers.StoreAs[layers.HistoryStore](wrapped); !ok {
+		t.Error("the measured store hides HistoryStore")
+	}
+	if _, err := wrapped.Get(ctx, "dltb", 12345); !errors.Is(err, layers.ErrNotFound) {
+		t.Fatalf("Get of a missing feature: %v", err)
+	}
+	if n := testutil.CollectAndCount(reg, "onemap_store_seconds"); n != 1 {
+		t.Fatalf("%d series, want 1", n)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{}
+	for _, lp := range mfs[0].GetMetric()[0].GetLabel() {
+		labels[lp.GetName()] = lp.GetValue()
+	}
+	if labels["op"] != "get" || labels["outcome"] != "not_found" {
+		t.Fatalf("labels %v, want op=get outcome=not_found", labels)
+	}
 }

@@ -240,6 +240,6 @@ func newSupervision(idx *spatial.Index, store layers.Store, asOf string, log *sl
 	if asOf == "" {
 		rules.AsOf = time.Now().Format(time.DateOnly)
 	}
-	checks, _ := store.(layers.CheckStore)
+	checks, _ := layers.StoreAs[layers.CheckStore](store)
 	return supervise.NewEngine(idx, supervise.Options{Rules: rules, Checks: checks, Log: log, Regions: region.New(idx)})
 }
