@@ -2,6 +2,7 @@ package layers
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -163,4 +164,53 @@ func CountVertices(g orb.Geometry) int {
 		return n
 	}
 	return 0
+}
+
+// Paths yields every vertex sequence of a geometry in order: each ring,
+// each line, and each point as a one-point path. The slices are the
+// geometry's own (a point's is made anew); callers must not modify them.
+func Paths(g orb.Geometry) iter.Seq[[]orb.Point] {
+	return func(yield func([]orb.Point) bool) { paths(g, yield) }
+}
+
+func paths(g orb.Geometry, yield func([]orb.Point) bool) bool {
+	switch v := g.(type) {
+	case orb.Point:
+		return yield([]orb.Point{v})
+	case orb.MultiPoint:
+		for _, p := range v {
+			if !yield([]orb.Point{p}) {
+				return false
+			}
+		}
+	case orb.LineString:
+		return yield(v)
+	case orb.Ring:
+		return yield(v)
+	case orb.MultiLineString:
+		for _, l := range v {
+			if !yield(l) {
+				return false
+			}
+		}
+	case orb.Polygon:
+		for _, r := range v {
+			if !yield(r) {
+				return false
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range v {
+			if !paths(p, yield) {
+				return false
+			}
+		}
+	case orb.Collection:
+		for _, m := range v {
+			if !paths(m, yield) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -1,6 +1,10 @@
 package cql2
 
-import "github.com/paulmach/orb"
+import (
+	"github.com/paulmach/orb"
+
+	"github.com/onemap/onemap/layers"
+)
 
 // planarIntersects is the default S_INTERSECTS test: planar in lon/lat,
 // the way PostGIS's ST_Intersects treats geometry columns. Two geometries
@@ -31,40 +35,12 @@ func planarIntersects(a, b orb.Geometry) bool {
 // segments lists every edge; a point is an edge of length 0.
 func segments(g orb.Geometry) [][2]orb.Point {
 	var out [][2]orb.Point
-	line := func(ls []orb.Point) {
-		if len(ls) == 1 {
-			out = append(out, [2]orb.Point{ls[0], ls[0]})
+	for ps := range layers.Paths(g) {
+		if len(ps) == 1 {
+			out = append(out, [2]orb.Point{ps[0], ps[0]})
 		}
-		for i := 1; i < len(ls); i++ {
-			out = append(out, [2]orb.Point{ls[i-1], ls[i]})
-		}
-	}
-	switch v := g.(type) {
-	case orb.Point:
-		line([]orb.Point{v})
-	case orb.MultiPoint:
-		for _, p := range v {
-			line([]orb.Point{p})
-		}
-	case orb.LineString:
-		line(v)
-	case orb.MultiLineString:
-		for _, l := range v {
-			line(l)
-		}
-	case orb.Polygon:
-		for _, r := range v {
-			line(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range v {
-			for _, r := range p {
-				line(r)
-			}
-		}
-	case orb.Collection:
-		for _, m := range v {
-			out = append(out, segments(m)...)
+		for i := 1; i < len(ps); i++ {
+			out = append(out, [2]orb.Point{ps[i-1], ps[i]})
 		}
 	}
 	return out

@@ -158,7 +158,7 @@ func prepare(ctx context.Context, g orb.Geometry, from int, repair bool, lim Lim
 	if err := acceptedType(g); err != nil {
 		return nil, err
 	}
-	res.Vertices = vertices(g)
+	res.Vertices = layers.CountVertices(g)
 	if lim.MaxVertices > 0 && res.Vertices > lim.MaxVertices {
 		return nil, &LimitError{What: "vertices", Limit: float64(lim.MaxVertices), Got: float64(res.Vertices)}
 	}
@@ -277,36 +277,6 @@ func empty(g orb.Geometry) bool {
 		return true
 	}
 	return false
-}
-
-func vertices(g orb.Geometry) int {
-	switch v := g.(type) {
-	case orb.Point:
-		return 1
-	case orb.MultiPoint:
-		return len(v)
-	case orb.LineString:
-		return len(v)
-	case orb.MultiLineString:
-		n := 0
-		for _, l := range v {
-			n += len(l)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range v {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range v {
-			n += vertices(p)
-		}
-		return n
-	}
-	return 0
 }
 
 // structure checks what GEOS cannot even read: rings of at least 4 points,

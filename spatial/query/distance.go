@@ -5,6 +5,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/spatial/area"
 	"github.com/onemap/onemap/spatial/prepared"
 )
@@ -109,7 +110,7 @@ type seg struct{ a, b orb.Point }
 
 // segments lists a geometry's segments (a point is one of length zero).
 func segments(g orb.Geometry, out []seg) []seg {
-	line := func(ps []orb.Point) {
+	for ps := range layers.Paths(g) {
 		if len(ps) == 1 {
 			out = append(out, seg{ps[0], ps[0]})
 		}
@@ -117,40 +118,12 @@ func segments(g orb.Geometry, out []seg) []seg {
 			out = append(out, seg{ps[i-1], ps[i]})
 		}
 	}
-	switch v := g.(type) {
-	case orb.Point:
-		line([]orb.Point{v})
-	case orb.MultiPoint:
-		for _, p := range v {
-			line([]orb.Point{p})
-		}
-	case orb.LineString:
-		line(v)
-	case orb.MultiLineString:
-		for _, l := range v {
-			line(l)
-		}
-	case orb.Polygon:
-		for _, r := range v {
-			line(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range v {
-			for _, r := range p {
-				line(r)
-			}
-		}
-	case orb.Collection:
-		for _, m := range v {
-			out = segments(m, out)
-		}
-	}
 	return out
 }
 
 // segmentsIn lists the segments of g whose box meets b.
 func segmentsIn(g orb.Geometry, b orb.Bound, out []seg) []seg {
-	line := func(ps []orb.Point) {
+	for ps := range layers.Paths(g) {
 		if len(ps) == 1 && b.Contains(ps[0]) {
 			out = append(out, seg{ps[0], ps[0]})
 		}
@@ -159,34 +132,6 @@ func segmentsIn(g orb.Geometry, b orb.Bound, out []seg) []seg {
 			if max(p[0], q[0]) >= b.Min[0] && min(p[0], q[0]) <= b.Max[0] && max(p[1], q[1]) >= b.Min[1] && min(p[1], q[1]) <= b.Max[1] {
 				out = append(out, seg{p, q})
 			}
-		}
-	}
-	switch v := g.(type) {
-	case orb.Point:
-		line([]orb.Point{v})
-	case orb.MultiPoint:
-		for _, p := range v {
-			line([]orb.Point{p})
-		}
-	case orb.LineString:
-		line(v)
-	case orb.MultiLineString:
-		for _, l := range v {
-			line(l)
-		}
-	case orb.Polygon:
-		for _, r := range v {
-			line(r)
-		}
-	case orb.MultiPolygon:
-		for _, p := range v {
-			for _, r := range p {
-				line(r)
-			}
-		}
-	case orb.Collection:
-		for _, m := range v {
-			out = segmentsIn(m, b, out)
 		}
 	}
 	return out
