@@ -104,9 +104,12 @@ func (s *Source) Style(base string, ls []*layers.Layer) Style {
 			fills = append(fills, with(map[string]any{
 				"id":   l.ID + "-fill",
 				"type": "fill",
+				// The outline layer draws the edges: no second, antialiasing
+				// pass over every polygon's outline (costly on software WebGL).
 				"paint": map[string]any{
-					"fill-color":   fillColor,
-					"fill-opacity": opacity,
+					"fill-color":     fillColor,
+					"fill-opacity":   opacity,
+					"fill-antialias": false,
 				},
 			}))
 			lines = append(lines, with(map[string]any{
@@ -175,7 +178,8 @@ func landUseColor(fallback string) (any, []any) {
 // label is the symbol layer naming the features of l by field: along the
 // line for line layers, at the point or inside the area otherwise. The
 // admin areas name provinces from z4, prefectures and counties from z7
-// and townships from z10 (their JB field).
+// and townships from z10 (their JB field); settlements name towns first
+// and villages from z12 (their RK field).
 func label(with func(map[string]any) map[string]any, l *layers.Layer, field string, minzoom, size float64) map[string]any {
 	layout := map[string]any{
 		"text-field":     []any{"to-string", []any{"get", field}},
@@ -205,6 +209,13 @@ func label(with func(map[string]any) map[string]any, l *layers.Layer, field stri
 		minzoom = float64(z)
 	}
 	m["minzoom"] = minzoom
+	if l.ID == "jmd" && l.FieldIndex("RK") >= 0 {
+		// Towns (5,000 people and more) first; every village from z12.
+		name := []any{"to-string", []any{"get", field}}
+		layout["text-field"] = []any{"step", []any{"zoom"},
+			[]any{"case", []any{">=", []any{"to-number", []any{"get", "RK"}, 0}, 5000}, name, ""},
+			12, name}
+	}
 	if l.ID == "xzq" && l.FieldIndex("JB") >= 0 {
 		name := []any{"to-string", []any{"get", field}}
 		layout["text-field"] = []any{"step", []any{"zoom"},

@@ -6,6 +6,7 @@
 import { TerraDraw, TerraDrawPolygonMode } from 'terra-draw';
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter';
 import { api, el, fmt, boundsOf, fetchRetry } from './api.js';
+import { ensureHighlight } from './main.js';
 
 /** The layers the overlay report covers: land use, then the controls. */
 const OVERLAY_LAYERS = ['dltb', 'yjjbnt', 'stbhhx', 'czkfbj', 'tdytq', 'jsydsp', 'tdgy', 'ckq', 'tkq', 'dzzhyfq'];
@@ -63,6 +64,7 @@ export function setupAnalysis(ctx) {
     for (const l of overlay.layers) {
       for (const f of l.features || []) {
         if (!map.getSource(l.layer)) continue;
+        ensureHighlight(map, l.layer);
         const id = { source: l.layer, sourceLayer: l.layer, id: f.id };
         map.setFeatureState(id, { hit: true });
         hits.push(id);

@@ -9,17 +9,19 @@ function csrf() {
   return m ? decodeURIComponent(m[1]) : '';
 }
 
-/** retryAfter is how long a 503 asks us to wait (ms), capped. */
-function retryAfter(res) {
+/** retryAfter is how long a 503 asks us to wait (ms), capped at cap. */
+function retryAfter(res, cap) {
   const s = Number(res.headers.get('Retry-After'));
-  return Math.min(Number.isFinite(s) && s > 0 ? s * 1000 : 1000, 5000);
+  return Math.min(Number.isFinite(s) && s > 0 ? s * 1000 : 1000, cap);
 }
 
 /**
  * fetchRetry fetches, waiting and trying again while the answer is a 503
- * with Retry-After (at most `tries` times).
+ * with Retry-After (at most `tries` times, waiting at most maxWait ms
+ * each: overview tiles are built within a second or two of start, and a
+ * tile is cheap to ask again).
  */
-export async function fetchRetry(url, init = {}, tries = 60) {
+export async function fetchRetry(url, init = {}, tries = 60, maxWait = 5000) {
   const headers = new Headers(init.headers || {});
   const method = (init.method || 'GET').toUpperCase();
   if (method !== 'GET' && method !== 'HEAD') {
@@ -29,7 +31,7 @@ export async function fetchRetry(url, init = {}, tries = 60) {
   for (let i = 0; ; i++) {
     const res = await fetch(url, { credentials: 'same-origin', ...init, headers });
     if (res.status !== 503 || !res.headers.has('Retry-After') || i >= tries) return res;
-    await sleep(retryAfter(res));
+    await sleep(retryAfter(res, maxWait));
   }
 }
 

@@ -2,6 +2,7 @@
 // features at that point and shows them with their Chinese field labels;
 // the features found are highlighted (feature-state hl by tile feature id).
 import { api, el, fmt } from './api.js';
+import { ensureHighlight } from './main.js';
 
 export function setupIdentify(ctx) {
   const { map, maplibregl, visible } = ctx;
@@ -13,6 +14,7 @@ export function setupIdentify(ctx) {
   };
   ctx.highlight = (layer, id, key = 'hl') => {
     if (!map.getSource(layer)) return;
+    ensureHighlight(map, layer);
     const f = { source: layer, sourceLayer: layer, id };
     map.setFeatureState(f, { [key]: true });
     if (key === 'hl') lit.push(f);

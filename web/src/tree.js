@@ -19,6 +19,7 @@ export function buildTree(ctx) {
   const setVisible = (id, on) => {
     if (on) visible.add(id); else visible.delete(id);
     for (const l of byLayer.get(id) || []) map.setLayoutProperty(l.id, 'visibility', on ? 'visible' : 'none');
+    if (map.getLayer(`${id}-hl`)) map.setLayoutProperty(`${id}-hl`, 'visibility', on ? 'visible' : 'none');
     ctx.persist();
     window.dispatchEvent(new CustomEvent('onemap:layers'));
   };

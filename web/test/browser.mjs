@@ -51,7 +51,8 @@ try {
   // 1. Load: time from navigation start to MapLibre's first idle.
   await page.goto(`${cfg.base}/`);
   await page.waitForFunction(() => window.onemap && window.onemap.firstIdle, null, { timeout: 120000 });
-  const t = await page.evaluate(() => ({ firstIdle: window.onemap.firstIdle, nav: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd }));
+  const t = await page.evaluate(() => ({ firstIdle: window.onemap.firstIdle, frames: window.onemap.renders.length, nav: performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd }));
+  result.frames_before_idle = t.frames;
   result.first_idle_ms = Math.round(t.firstIdle);
   result.dom_content_loaded_ms = Math.round(t.nav || 0);
   const res = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => ({ name: r.name, start: r.startTime, end: r.responseEnd })));
@@ -206,6 +207,24 @@ try {
   check('no console errors or warnings', consoleProblems.length === 0, consoleProblems.slice(0, 5).join(' | '));
   await ctx.close();
   rmSync(userDataDir, { recursive: true, force: true });
+}
+// The first idle once more, in a fresh browser, now that the server has
+// built its overview tiles (the first load above may wait for them).
+try {
+  const dir2 = mkdtempSync(join(tmpdir(), 'onemap-chromium-'));
+  const ctx2 = await chromium.launchPersistentContext(dir2, {
+    executablePath: cfg.chromium, headless: true, viewport: { width: 1366, height: 768 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  const p2 = ctx2.pages()[0] || await ctx2.newPage();
+  await p2.goto(`${cfg.base}/`);
+  await p2.waitForFunction(() => window.onemap && window.onemap.firstIdle, null, { timeout: 120000 });
+  result.first_idle_fresh_browser_ms = Math.round(await p2.evaluate(() => window.onemap.firstIdle));
+  await ctx2.close();
+  rmSync(dir2, { recursive: true, force: true });
+} catch (e) {
+  failures.push(`second load: ${e.message}`);
 }
 result.failures = failures;
 console.log(`RESULT ${JSON.stringify(result)}`);
