@@ -210,10 +210,12 @@ func label(with func(map[string]any) map[string]any, l *layers.Layer, field stri
 	}
 	m["minzoom"] = minzoom
 	if l.ID == "jmd" && l.FieldIndex("RK") >= 0 {
-		// Towns (5,000 people and more) first; every village from z12.
+		// Towns (5,000 people and more) first; every village from z12. A
+		// step, not a comparison: encoding/json writes ">=" as "\u003e=",
+		// which gl-style-validate's JSON reader does not decode.
 		name := []any{"to-string", []any{"get", field}}
 		layout["text-field"] = []any{"step", []any{"zoom"},
-			[]any{"case", []any{">=", []any{"to-number", []any{"get", "RK"}, 0}, 5000}, name, ""},
+			[]any{"step", []any{"to-number", []any{"get", "RK"}, 0}, "", 5000, name},
 			12, name}
 	}
 	if l.ID == "xzq" && l.FieldIndex("JB") >= 0 {
