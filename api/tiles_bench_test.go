@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"github.com/onemap/onemap/auth"
 	"github.com/onemap/onemap/layers"
 	"github.com/onemap/onemap/layers/gpkg"
 	"github.com/onemap/onemap/spatial"
@@ -48,7 +49,7 @@ func BenchmarkCachedTile(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	h := New(Config{Catalog: cat, Index: idx, Store: st, Tiles: tiles.NewSource(idx, nil, cache.New(1<<20))})
+	h := New(Config{Catalog: cat, Index: idx, Store: st, Tiles: tiles.NewSource(idx, nil, cache.New(1<<20)), Policy: auth.Policy{Demo: true}, Log: quiet})
 	tl := maptile.At(orb.Point{112.003, 30.003}, 14)
 	req, _ := http.NewRequest("GET", "/tiles/dltb/14/"+itoa(tl.X)+"/"+itoa(tl.Y)+".mvt", nil)
 	req.Header.Set("Accept-Encoding", "gzip, deflate, br")

@@ -267,6 +267,10 @@ func one(ctx context.Context, client *http.Client, base string, b []float64, r *
 		}
 		return
 	}
+	if res.StatusCode >= 500 {
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		st.failure(kind, res.StatusCode, string(msg))
+	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	st.add(kind, res.StatusCode, time.Since(t0))
@@ -281,10 +285,21 @@ type stats struct {
 	mu     sync.Mutex
 	lat    map[string][]time.Duration
 	status map[string]map[int]int
+	first  map[string]string // the first 5xx answer's body per endpoint and status
 }
 
 func newStats() *stats {
-	return &stats{lat: map[string][]time.Duration{}, status: map[string]map[int]int{}}
+	return &stats{lat: map[string][]time.Duration{}, status: map[string]map[int]int{}, first: map[string]string{}}
+}
+
+// failure keeps the first 5xx body of an endpoint, so a failed run says why.
+func (s *stats) failure(kind string, status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := fmt.Sprintf("%s %d", kind, status)
+	if _, ok := s.first[k]; !ok {
+		s.first[k] = strings.TrimSpace(body)
+	}
 }
 
 func (s *stats) add(kind string, status int, d time.Duration) {
@@ -326,6 +341,9 @@ func (s *stats) report(clients int, d time.Duration, scale int) bool {
 		fmt.Fprintf(&out, "| %s | %d | %.0f | %.1f | %.1f | %s |\n", k, len(l), float64(len(l))/d.Seconds(), q(0.5), q(0.99), strings.Join(sts, " "))
 	}
 	fmt.Print(out.String())
+	for k, body := range s.first {
+		fmt.Printf("first %s: %s\n", k, body)
+	}
 	if !ok {
 		fmt.Println("FAIL: 5xx answers or failed connections (status 0)")
 	}
