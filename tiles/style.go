@@ -178,7 +178,8 @@ func landUseColor(fallback string) (any, []any) {
 // label is the symbol layer naming the features of l by field: along the
 // line for line layers, at the point or inside the area otherwise. The
 // admin areas name provinces from z4, prefectures and counties from z7
-// and townships from z10 (their JB field); settlements name towns first
+// and townships from z10 to z14, each level in its own zoom band (their JB
+// field); settlements name towns first
 // and villages from z12 (their RK field).
 func label(with func(map[string]any) map[string]any, l *layers.Layer, field string, minzoom, size float64) map[string]any {
 	layout := map[string]any{
@@ -222,8 +223,9 @@ func label(with func(map[string]any) map[string]any, l *layers.Layer, field stri
 		name := []any{"to-string", []any{"get", field}}
 		layout["text-field"] = []any{"step", []any{"zoom"},
 			[]any{"match", []any{"get", "JB"}, "省", name, ""},
-			7, []any{"match", []any{"get", "JB"}, []any{"省", "市", "县"}, name, ""},
-			10, name}
+			7, []any{"match", []any{"get", "JB"}, []any{"市", "县"}, name, ""},
+			10, []any{"match", []any{"get", "JB"}, "乡", name, ""}}
+		m["maxzoom"] = 14 // a place name per tile at street level is noise
 		layout["text-size"] = []any{"match", []any{"get", "JB"}, "省", 14, "市", 13, size}
 	}
 	return m

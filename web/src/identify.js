@@ -27,7 +27,8 @@ export function setupIdentify(ctx) {
     ctx.clearHighlight();
     const body = el('div', { class: 'identify' });
     let n = 0;
-    for (const r of ans.results) {
+    // Top layers first (parcels before the admin areas around them).
+    for (const r of ans.results.slice().reverse()) {
       if (!r.features.length) continue;
       const labels = new Map(r.fields.map((f) => [f.name, f.label]));
       for (const f of r.features) {

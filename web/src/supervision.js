@@ -68,6 +68,7 @@ export function setupSupervision(ctx) {
       return;
     }
     const p = f.properties;
+    for (const p of document.querySelectorAll('.maplibregl-popup')) p.remove();
     map.getSource('patch').setData(f);
     map.fitBounds(boundsOf(f.geometry), { padding: 80, maxZoom: 17, duration: 0 });
     const ev = (p.evidence || []).map((e) => el('tr', {},
