@@ -6,7 +6,8 @@
 // on 127.0.0.1, never reaches elsewhere, and stops at the duration or the
 // request cap, whichever comes first. It fails (exit 1) on any 5xx, on RSS
 // at the end more than 10 % above RSS at minute 1 or above twice RSS at
-// ready, or on an acknowledged write it cannot read back.
+// ready (when /readyz first answers 200), or on an acknowledged write it
+// cannot read back.
 //
 //	go build -o bin/onemap ./cmd/onemap
 //	ONEMAP_LOAD_SCALE=1000000 go run ./cmd/loadtest --bin bin/onemap --data /tmp/load-1m.gpkg
@@ -79,11 +80,17 @@ func run() error {
 		return err
 	}
 	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	go func() { // keep errors, drop the access log
+	overviews := make(chan struct{}) // closed when the server says its overviews are built
+	go func() {                      // keep errors and milestones, drop the access log
 		sc := bufio.NewScanner(logs)
+		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
-			if line := sc.Text(); strings.Contains(line, "level=ERROR") || strings.Contains(line, "msg=ready") {
+			line := sc.Text()
+			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "msg=ready") || strings.Contains(line, "msg=\"memory after overviews\"") {
 				fmt.Fprintln(os.Stderr, "server:", line)
+			}
+			if strings.Contains(line, "msg=\"memory after overviews\"") {
+				close(overviews)
 			}
 		}
 	}()
@@ -101,7 +108,8 @@ func run() error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	fmt.Printf("ready in %v, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssMB(srv.Process.Pid))
+	rssReady := rssMB(srv.Process.Pid)
+	fmt.Printf("ready in %v, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssReady)
 
 	var cat struct {
 		Layers []struct {
@@ -123,24 +131,16 @@ func run() error {
 	}
 
 	// The overviews (tiles below each layer's detail zoom) are built after
-	// readiness and answer 503 until then, as they should: the load starts
-	// once a z12 tile answers, and RSS "at ready" is read then.
-	cx, cy := (b[0]+b[2])/2, (b[1]+b[3])/2
-	probe := fmt.Sprintf("%s/tiles/dltb/12/%d/%d.mvt", base, int((cx+180)/360*4096),
-		int((1-math.Log(math.Tan(cy*math.Pi/180)+1/math.Cos(cy*math.Pi/180))/math.Pi)/2*4096))
-	for {
-		res, err := http.Get(probe)
-		if err != nil {
-			return err
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusServiceUnavailable {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
+	// readiness and answer 503 with Retry-After until then, as they should:
+	// the load starts once the server says they are all built (a single
+	// tile answering is not enough: tiles built early answer while the
+	// rest of their layer is still pending).
+	select {
+	case <-overviews:
+	case <-time.After(30 * time.Minute):
+		return fmt.Errorf("overviews not built in 30 min")
 	}
-	rssReady := rssMB(srv.Process.Pid)
-	fmt.Printf("overviews built %v after start, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssReady)
+	fmt.Printf("overviews built %v after start, RSS %.0f MB\n", time.Since(start).Round(time.Second), rssMB(srv.Process.Pid))
 	start = time.Now()
 
 	st := newStats()
@@ -154,6 +154,7 @@ func run() error {
 		select {
 		case <-time.After(time.Minute):
 			rss1 = rssMB(srv.Process.Pid)
+			fmt.Println("minute 1:", memory(base))
 		case <-ctx.Done():
 		}
 	}()
@@ -170,6 +171,7 @@ func run() error {
 	}
 	wg.Wait()
 	rssEnd := rssMB(srv.Process.Pid)
+	fmt.Println("end:", memory(base))
 
 	// Every acknowledged write reads back with its tag.
 	acked, missing := 0, 0
@@ -360,6 +362,33 @@ func getJSON(url string, v any) error {
 		return fmt.Errorf("%s: %d", url, res.StatusCode)
 	}
 	return json.NewDecoder(res.Body).Decode(v)
+}
+
+// memory reads the server's own account of its memory from /metrics (the
+// loopback may scrape it): live heap, heap held, the next GC goal and the
+// tile cache, in MB.
+func memory(base string) string {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	want := []string{"go_memstats_heap_alloc_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_heap_sys_bytes",
+		"go_memstats_heap_released_bytes", "go_memstats_next_gc_bytes", "go_memstats_stack_inuse_bytes", "onemap_tile_cache_bytes"}
+	got := map[string]float64{}
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if ok && slices.Contains(want, name) {
+			got[name], _ = strconv.ParseFloat(val, 64)
+		}
+	}
+	var out []string
+	for _, k := range want {
+		out = append(out, fmt.Sprintf("%s %.0f MB", strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(k, "go_memstats_"), "onemap_"), "_bytes"), got[k]/(1<<20)))
+	}
+	return strings.Join(out, ", ")
 }
 
 // rssMB reads the resident set of a process from /proc (Linux).

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
@@ -48,6 +49,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	ratePerSecond := fs.Float64("rate-limit", 200, "requests per second each caller (user, key, or client address) may make; 0: no limit")
 	rateBurst := fs.Int("rate-burst", 400, "requests a caller may make at once before --rate-limit applies")
 	maxAnalyses := fs.Int("max-analyses", 0, "queries and analyses run at once (0: two per core); more wait briefly, then get 429")
+	gcPercent := fs.Int("gc-percent", 50, "garbage collector target once loaded, as GOGC (the index is most of the heap and lives for ever: 100 would let the heap grow to twice it); the GOGC environment variable wins when set")
 	requestTimeout := fs.Duration("request-timeout", time.Minute, "deadline of one data request (503 past it)")
 	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) licences must be valid on in compliance reviews and idle land is judged on (default: today; the demo data's is 2025-12-31)")
 	basemapURL := fs.String("basemap-url", "", "raster base map tile URL template with {z}/{x}/{y} (e.g. a 天地图 service with its key); default: none, the map draws its own layers only")
@@ -213,12 +215,27 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	// tiles below the detail zoom answer 503 with Retry-After.
 	ov.Start(ctx)
 	// Hand back to the OS what loading used and no longer needs, so that
-	// RSS reflects what the index holds.
+	// RSS reflects what the index holds. From here on the heap is mostly
+	// the index, which never becomes garbage: a lower GC target keeps the
+	// headroom for requests' garbage near what they need.
+	if os.Getenv("GOGC") == "" && *gcPercent > 0 {
+		debug.SetGCPercent(*gcPercent)
+	}
 	var ms runtime.MemStats
 	debug.FreeOSMemory()
 	runtime.ReadMemStats(&ms)
 	log.Info("ready", "features", stats.Features, "elapsed_ms", stats.Elapsed.Milliseconds(),
 		"heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())
+	go func() {
+		// The overview build's scratch memory goes back too, once it is done.
+		if ov.Wait(ctx) != nil {
+			return
+		}
+		var ms runtime.MemStats
+		debug.FreeOSMemory()
+		runtime.ReadMemStats(&ms)
+		log.Info("memory after overviews", "heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())
+	}()
 
 	select {
 	case err := <-errc:
