@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/onemap/onemap/auth"
+	"github.com/onemap/onemap/tiles"
 )
 
 // httpMetrics are the request metrics the api registers.
@@ -89,11 +90,17 @@ func (s *server) profile(c *gin.Context) error {
 }
 
 // pageCSP lets the map page load only what onemap serves itself: no remote
-// origin anywhere; MapLibre's workers and tile images are blob: URLs; the
-// page may not be framed.
-const pageCSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-	"font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; " +
-	"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+// origin anywhere but the configured base map's (extra, fetched for its
+// tiles); MapLibre's workers and tile images are blob: URLs; the page may
+// not be framed.
+func pageCSP(extra string) string {
+	if extra != "" {
+		extra = " " + extra
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:" + extra + "; " +
+		"font-src 'self' data:; connect-src 'self'" + extra + "; worker-src 'self' blob:; child-src 'self' blob:; " +
+		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+}
 
 // securityHeaders marks every answer nosniff and the web page's with its
 // content security policy, referrer policy and framing ban.
@@ -101,7 +108,7 @@ func (s *server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	if p := c.Request.URL.Path; p == "/" || strings.HasPrefix(p, "/web/") {
-		h.Set("Content-Security-Policy", pageCSP)
+		h.Set("Content-Security-Policy", pageCSP(tiles.BasemapOrigin(s.BasemapURL)))
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 	}

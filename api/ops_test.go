@@ -211,3 +211,21 @@ func TestPageSecurityHeaders(t *testing.T) {
 		t.Errorf("API answer without nosniff")
 	}
 }
+
+// TestPageCSPBasemap: a configured base map's origin is the one remote
+// origin the page may fetch tiles from; the style draws it.
+func TestPageCSPBasemap(t *testing.T) {
+	ts := startWith(t, filepath.Join(t.TempDir(), "t.gpkg"), func(c *Config) {
+		c.Web = fstest.MapFS{"index.html": {Data: []byte("<!doctype html><title>onemap</title>")}}
+		c.BasemapURL = "https://t0.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
+	})
+	csp := ts.do(t, "GET", "/", "").header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "img-src 'self' data: blob: https://t0.tianditu.gov.cn;") ||
+		!strings.Contains(csp, "connect-src 'self' https://t0.tianditu.gov.cn;") || strings.Contains(csp, "KEY") {
+		t.Errorf("csp %s", csp)
+	}
+	r := ts.do(t, "GET", "/style.json", "")
+	if !strings.Contains(string(r.body), `"basemap"`) {
+		t.Errorf("style without the base map: %.200s", r.body)
+	}
+}

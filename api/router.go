@@ -35,15 +35,19 @@ const DefaultMaxBody = 32 << 20
 
 // Config is what the server needs; it is passed in, never global.
 type Config struct {
-	Catalog  *layers.Catalog
-	Index    *spatial.Index
-	Editor   *spatial.Editor
-	Store    layers.Store // for readiness
-	Log      *slog.Logger
-	Web      fs.FS        // the map page's files; nil serves none
-	MaxBody  int64        // request body limit in bytes; 0 = DefaultMaxBody
-	Ready    *atomic.Bool // true once the index is loaded; nil = ready
-	MaxLimit int          // page size cap; 0 = 10,000
+	Catalog *layers.Catalog
+	Index   *spatial.Index
+	Editor  *spatial.Editor
+	Store   layers.Store // for readiness
+	Log     *slog.Logger
+	Web     fs.FS // the map page's files; nil serves none
+	// BasemapURL is a raster tile URL template ({z}/{x}/{y}) drawn under
+	// the map's own layers (e.g. 天地图 with a key); empty: none.
+	// BasemapAttribution is shown on the map with it.
+	BasemapURL, BasemapAttribution string
+	MaxBody                        int64        // request body limit in bytes; 0 = DefaultMaxBody
+	Ready                          *atomic.Bool // true once the index is loaded; nil = ready
+	MaxLimit                       int          // page size cap; 0 = 10,000
 	// PublicURL pins the scheme, host and path prefix of every absolute
 	// link (Location, next, TileJSON, OGC); empty: taken from the request.
 	PublicURL *url.URL

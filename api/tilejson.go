@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/onemap/onemap/layers"
+	"github.com/onemap/onemap/tiles"
 )
 
 // getTileJSON answers GET /tiles/{layers}.json: TileJSON 3.0.0 with
@@ -35,6 +36,6 @@ func (s *server) getStyle(c *gin.Context) error {
 		}
 	}
 	c.Header("Access-Control-Allow-Origin", "*")
-	c.JSON(http.StatusOK, s.Tiles.Style(s.links.base(c.Request), ls))
+	c.JSON(http.StatusOK, tiles.Basemap(s.Tiles.Style(s.links.base(c.Request), ls), s.BasemapURL, s.BasemapAttribution))
 	return nil
 }

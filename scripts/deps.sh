@@ -8,14 +8,17 @@
 #         PostGIS for PostgreSQL 15, and makes sure the cluster runs; and
 #         swagger-parser (npm, pinned by scripts/openapicheck's lockfile)
 #         for the OpenAPI check of /ogc/api (Node.js ≥ 18 with npm: Debian
-#         nodejs and npm when the machine has no node).
+#         nodejs and npm when the machine has no node); Debian chromium and
+#         the map page's node modules (web/package-lock.json: esbuild, which
+#         rebuilds the bundle to check it, and playwright-core, which drives
+#         chromium in the browser tests).
 set -euo pipefail
 mode=${1:-run}
 need=(libgeos-dev libproj-dev proj-data)
 # Go modules (fetched by go itself): golang-jwt/jwt/v5 v5.3.1, golang.org/x/time v0.14.0,
 # prometheus/client_golang v1.25.0 (auth, limits, metrics).
 if [ "$mode" = test ]; then
-  need+=(gdal-bin proj-bin postgresql-15-postgis-3)
+  need+=(gdal-bin proj-bin postgresql-15-postgis-3 chromium)
 fi
 if [ "$mode" = test ] && ! command -v node >/dev/null; then
   need+=(nodejs npm)
@@ -61,5 +64,17 @@ if [ "$mode" = test ]; then
   if [ ! -x "$here/stylecheck/node_modules/.bin/gl-style-validate" ]; then
     echo "installing gl-style-validate (scripts/stylecheck)" >&2
     npm ci --prefix "$here/stylecheck" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+fi
+
+if [ "$mode" = test ]; then
+  # The map page: esbuild (web/web_test.go rebuilds the bundle) and
+  # playwright-core (cmd/onemap/browser_test.go drives chromium).
+  web=$(cd "$(dirname "$0")/../web" && pwd)
+  # Installed again when the lockfile is newer than the installation.
+  if [ ! -d "$web/node_modules/esbuild" ] || [ ! -d "$web/node_modules/playwright-core" ] ||
+     [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+    echo "installing the map page's node modules (web)" >&2
+    npm ci --prefix "$web" --no-audit --no-fund --loglevel=error >/dev/null
   fi
 fi

@@ -90,7 +90,7 @@ func TestStyle(t *testing.T) {
 			t.Errorf("source %s: %v", id, s.Tiles)
 		}
 	}
-	rank := map[string]int{"background": 0, "fill": 1, "line": 2, "circle": 3}
+	rank := map[string]int{"background": 0, "fill": 1, "line": 2, "circle": 3, "symbol": 4}
 	last := 0
 	for _, l := range doc.Layers {
 		r, ok := rank[l.Type]
@@ -99,7 +99,69 @@ func TestStyle(t *testing.T) {
 		}
 		last = r
 	}
-	if last != 3 {
-		t.Fatal("no point layers")
+	if last != 4 {
+		t.Fatal("no label layers")
+	}
+	var full struct {
+		Layers []struct {
+			ID       string
+			Layout   map[string]any
+			Paint    map[string]any
+			Metadata map[string]any
+		}
+	}
+	json.Unmarshal(b, &full)
+	seen := map[string]bool{}
+	for _, l := range full.Layers {
+		seen[l.ID] = true
+		if l.ID == "background" {
+			continue
+		}
+		if l.Metadata["onemap:layer"] == nil || l.Metadata["onemap:legend"] == nil {
+			t.Errorf("%s: metadata %v", l.ID, l.Metadata)
+		}
+		if l.ID == "dltb-fill" {
+			// Coloured by land-use class: a match on the first two characters of DLBM.
+			m, _ := l.Paint["fill-color"].([]any)
+			if len(m) != 2+2*len(LandUseClasses)+1 || m[0] != "match" || m[2] != "01" {
+				t.Errorf("dltb fill colour %v", l.Paint["fill-color"])
+			}
+			if lg, _ := l.Metadata["onemap:legend"].([]any); len(lg) != len(LandUseClasses) {
+				t.Errorf("dltb legend %v", lg)
+			}
+		}
+		if f, ok := l.Layout["text-font"]; ok && (len(f.([]any)) != 1 || f.([]any)[0] != LabelFont) {
+			t.Errorf("%s: text-font %v", l.ID, f)
+		}
+	}
+	for _, id := range []string{"xzq-label", "jmd-label", "dltb-label", "jtlw-label", "sx-label"} {
+		if !seen[id] {
+			t.Errorf("no %s layer", id)
+		}
+	}
+}
+
+// TestStyleBasemap: a configured raster base map goes right above the
+// background, and the style still validates; none configured adds nothing.
+func TestStyleBasemap(t *testing.T) {
+	idx, _ := demo(t)
+	src := NewSource(idx, nil, nil)
+	st := Basemap(src.Style("http://localhost:8080", idx.Catalog().Layers), "https://t0.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}", "天地图")
+	ls := st["layers"].([]any)
+	if ls[1].(map[string]any)["id"] != "basemap" || st["sources"].(map[string]any)["basemap"] == nil {
+		t.Fatalf("basemap layer %v", ls[1])
+	}
+	b, _ := json.Marshal(st)
+	path := filepath.Join(t.TempDir(), "style.json")
+	os.WriteFile(path, b, 0o644)
+	if out, err := exec.Command(stylecheck(t), path).CombinedOutput(); err != nil {
+		t.Fatalf("gl-style-validate: %v\n%s", err, out)
+	}
+	if o := BasemapOrigin("https://t0.tianditu.gov.cn/vec_w/wmts?x={x}"); o != "https://t0.tianditu.gov.cn" {
+		t.Errorf("origin %q", o)
+	}
+	plain := src.Style("http://localhost:8080", idx.Catalog().Layers)
+	if n := len(Basemap(plain, "", "")["layers"].([]any)); n != len(src.Style("http://localhost:8080", idx.Catalog().Layers)["layers"].([]any)) {
+		t.Errorf("an empty template added layers")
 	}
 }

@@ -52,6 +52,8 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	gcPercent := fs.Int("gc-percent", 50, "garbage collector target once loaded, as GOGC (the index is most of the heap and lives for ever: 100 would let the heap grow to twice it); the GOGC environment variable wins when set")
 	requestTimeout := fs.Duration("request-timeout", time.Minute, "deadline of one data request (503 past it)")
 	asOf := fs.String("as-of", "", "date (YYYY-MM-DD) licences must be valid on in compliance reviews and idle land is judged on (default: today; the demo data's is 2025-12-31)")
+	basemapURL := fs.String("basemap-url", "", "raster base map tile URL template with {z}/{x}/{y} (e.g. a 天地图 service with its key); default: none, the map draws its own layers only")
+	basemapAttribution := fs.String("basemap-attribution", "", "the base map's attribution, shown on the map")
 	analysisTimeout := fs.Duration("analysis-timeout", 30*time.Second, "deadline of one query or analysis")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -143,6 +145,7 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		Auth: authn, Policy: auth.Policy{Demo: *demo}, SecureCookies: *tlsCert != "",
 		Metrics: reg, RatePerSecond: *ratePerSecond, RateBurst: *rateBurst, MaxAnalyses: *maxAnalyses, RequestTimeout: *requestTimeout,
 		AsOf: *asOf, AnalysisTimeout: *analysisTimeout, Supervision: sup,
+		BasemapURL: *basemapURL, BasemapAttribution: *basemapAttribution,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
