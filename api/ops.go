@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/onemap/onemap/auth"
-	"github.com/onemap/onemap/tiles"
 )
 
 // httpMetrics are the request metrics the api registers.
@@ -108,7 +107,7 @@ func (s *server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	if p := c.Request.URL.Path; p == "/" || strings.HasPrefix(p, "/web/") {
-		h.Set("Content-Security-Policy", pageCSP(tiles.BasemapOrigin(s.BasemapURL)))
+		h.Set("Content-Security-Policy", s.csp)
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 	}

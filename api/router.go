@@ -108,6 +108,7 @@ type server struct {
 	rates    *rateLimiter
 	analyses chan struct{} // one token per running analysis
 	httpm    *httpMetrics
+	csp      string              // the map page's Content-Security-Policy, made once
 	landUse  *landuse.Calculator // nil without Supervision
 	ogc      *ogc.API
 	ogcTime  temporalCache
@@ -169,7 +170,7 @@ func New(cfg Config) http.Handler {
 	if cfg.PublicURL != nil && cfg.PublicURL.Scheme == "https" {
 		cfg.SecureCookies = true
 	}
-	s := &server{Config: cfg, links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies},
+	s := &server{Config: cfg, csp: pageCSP(tiles.BasemapOrigin(cfg.BasemapURL)), links: linkRule{public: cfg.PublicURL, trusted: cfg.TrustedProxies},
 		rates: newRateLimiter(cfg.RatePerSecond, cfg.RateBurst), analyses: make(chan struct{}, cfg.MaxAnalyses),
 		httpm: newHTTPMetrics(cfg.Metrics)}
 	if cfg.Supervision != nil {

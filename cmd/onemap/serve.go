@@ -221,20 +221,12 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	if os.Getenv("GOGC") == "" && *gcPercent > 0 {
 		debug.SetGCPercent(*gcPercent)
 	}
-	var ms runtime.MemStats
-	debug.FreeOSMemory()
-	runtime.ReadMemStats(&ms)
-	log.Info("ready", "features", stats.Features, "elapsed_ms", stats.Elapsed.Milliseconds(),
-		"heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())
+	logFreedMemory(log, "ready", "features", stats.Features, "elapsed_ms", stats.Elapsed.Milliseconds())
 	go func() {
 		// The overview build's scratch memory goes back too, once it is done.
-		if ov.Wait(ctx) != nil {
-			return
+		if ov.Wait(ctx) == nil {
+			logFreedMemory(log, "memory after overviews")
 		}
-		var ms runtime.MemStats
-		debug.FreeOSMemory()
-		runtime.ReadMemStats(&ms)
-		log.Info("memory after overviews", "heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())
 	}()
 
 	select {
@@ -249,6 +241,15 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// logFreedMemory hands freed memory back to the OS, then logs msg with
+// the live heap and RSS.
+func logFreedMemory(log *slog.Logger, msg string, args ...any) {
+	var ms runtime.MemStats
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&ms)
+	log.Info(msg, append(args, "heap_mb", ms.HeapAlloc>>20, "rss_mb", rssMB())...)
 }
 
 // newSupervision is the supervision engine over idx with DESIGN.md's rules
