@@ -267,6 +267,19 @@ func emptyBound() (lpoint, lpoint) {
 // inside the tile and its buffer that came out of this zoom's rounding
 // clean before (its notes say) is written without checking.
 func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
+	var rec *record
+	if e.notes != nil {
+		rec = e.notes.record(f)
+		// Repaired for this very tile before: nothing to project or check.
+		if fs := rec.fixedAt(e.zoom, e.tileX, e.tileY); fs != nil && e.onInvalid != keepInvalid {
+			if e.onInvalid == skipInvalid {
+				e.invalid = true
+				return nil
+			}
+			e.writeFixed(fs)
+			return nil
+		}
+	}
 	e.lbuf, e.ends, e.exts = e.lbuf[:0], e.ends[:0], e.exts[:0]
 	lo, hi := emptyBound()
 	for _, p := range mp {
@@ -283,10 +296,8 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 		return nil
 	}
 	inside := e.box.inside(lo) && e.box.inside(hi)
-	var rec *record
 	state := uint64(zoomDirty)
-	if inside && e.notes != nil {
-		rec = e.notes.record(f)
+	if inside && rec != nil {
 		state = rec.zoomState(e.zoom)
 	}
 	switch {
@@ -297,7 +308,7 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 		e.invalid = true
 		return nil
 	case state == zoomBroken && e.onInvalid == repairInvalid:
-		if fs := rec.fixed.Load(); fs != nil && fs.zoom == e.zoom {
+		if fs := rec.fixedInside(e.zoom); fs != nil {
 			e.writeFixed(fs)
 			return nil
 		}
@@ -348,11 +359,9 @@ func (e *encoder) polygons(f *layers.Feature, mp orb.MultiPolygon) error {
 	if err != nil {
 		return err
 	}
-	if rec != nil {
-		// Wholly inside, it is repaired the same in every tile of this
-		// zoom: kept, placed on the zoom's grid.
-		rec.fixed.Store(&fixedShape{zoom: e.zoom, x: e.tileX, y: e.tileY, polys: fixed})
-	}
+	// Kept for this tile; wholly inside, it is repaired the same in every
+	// tile of this zoom it is wholly inside of (moved there).
+	rec.addFixed(&fixedShape{zoom: e.zoom, x: e.tileX, y: e.tileY, inside: inside, polys: fixed})
 	for _, p := range fixed {
 		for _, r := range p {
 			e.w.Ring(r)

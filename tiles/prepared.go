@@ -172,9 +172,13 @@ func (p *Prepared) Size() int64 {
 				if r := c[i].Load(); r != nil {
 					n += 32
 					if fs := r.fixed.Load(); fs != nil {
-						for _, p := range fs.polys {
-							for _, ring := range p {
-								n += 24 + 8*int64(len(ring))
+						n += 24 + 8*int64(len(*fs))
+						for _, f := range *fs {
+							n += 64
+							for _, p := range f.polys {
+								for _, ring := range p {
+									n += 24 + 8*int64(len(ring))
+								}
 							}
 						}
 					}

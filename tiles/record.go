@@ -15,9 +15,10 @@ import (
 type record struct {
 	f     *layers.Feature
 	zooms atomic.Uint64 // 2 bits per zoom: zoomUnknown, zoomClean, zoomDirty, zoomBroken
-	// fixed is the feature repaired at the last zoom it needed it (rare:
-	// a feature that rounding breaks, wholly inside a tile)
-	fixed atomic.Pointer[fixedShape]
+	// fixed holds the feature's repairs (rare: a feature that rounding
+	// breaks), newest first, at most maxFixed: GEOS repairs a shape once,
+	// not on every request for its tiles.
+	fixed atomic.Pointer[[]*fixedShape]
 }
 
 const (
@@ -29,11 +30,76 @@ const (
 )
 
 // fixedShape is a feature repaired at one zoom, in the coordinates of the
-// tile x, y it was repaired in.
+// tile x, y it was repaired in. One wholly inside that tile and its buffer
+// (inside) is repaired the same in every tile of the zoom it is wholly
+// inside of, moved; one that was clipped belongs to that tile only.
 type fixedShape struct {
-	zoom  uint
-	x, y  int64
-	polys []Polygon
+	zoom   uint
+	x, y   int64
+	inside bool
+	polys  []Polygon
+}
+
+// maxFixed bounds the repairs kept per feature: a long narrow feature
+// (a road, a river) is clipped into a few tiles at each zoom it is drawn
+// at; the repairs of the tiles asked for most recently are kept.
+const maxFixed = 8
+
+// fixedAt returns the repair made for tile (z, x, y) itself, or nil.
+func (r *record) fixedAt(z uint, x, y int64) *fixedShape {
+	if r == nil {
+		return nil
+	}
+	if fs := r.fixed.Load(); fs != nil {
+		for _, f := range *fs {
+			if f.zoom == z && f.x == x && f.y == y {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// fixedInside returns a repair made at zoom z of the feature wholly inside
+// a tile, or nil.
+func (r *record) fixedInside(z uint) *fixedShape {
+	if r == nil {
+		return nil
+	}
+	if fs := r.fixed.Load(); fs != nil {
+		for _, f := range *fs {
+			if f.zoom == z && f.inside {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// addFixed keeps a repair, newest first, dropping the oldest past
+// maxFixed and any other one for the same tile.
+func (r *record) addFixed(n *fixedShape) {
+	if r == nil {
+		return
+	}
+	for {
+		old := r.fixed.Load()
+		list := []*fixedShape{n}
+		if old != nil {
+			for _, f := range *old {
+				if len(list) == maxFixed {
+					break
+				}
+				if f.zoom == n.zoom && (f.x == n.x && f.y == n.y || f.inside && n.inside) {
+					continue
+				}
+				list = append(list, f)
+			}
+		}
+		if r.fixed.CompareAndSwap(old, &list) {
+			return
+		}
+	}
 }
 
 func (r *record) zoomState(z uint) uint64 {

@@ -2,11 +2,15 @@ package tiles
 
 import (
 	"math"
+	"sync/atomic"
 
 	"github.com/twpayne/go-geos"
 
 	"github.com/onemap/onemap/spatial/topology"
 )
+
+// repairs counts GEOS repairs (tests count that kept ones are reused).
+var repairs atomic.Int64
 
 // Polygon is one polygon in tile coordinates: its exterior ring, then its
 // holes, each closed and given without its closing point.
@@ -19,6 +23,7 @@ type Polygon [][]IPoint
 // the unit grid (SetPrecision 1, whose output is valid by construction),
 // then cleaning and MVT winding. Collapsed parts disappear.
 func repair(polys []Polygon) ([]Polygon, error) {
+	repairs.Add(1)
 	var out []Polygon
 	err := topology.WithContext(func(c *geos.Context) error {
 		parts := make([]*geos.Geom, 0, len(polys))
