@@ -28,6 +28,7 @@ import (
 	"github.com/onemap/onemap/spatial/region"
 	"github.com/onemap/onemap/spatial/supervise"
 	"github.com/onemap/onemap/tiles"
+	"github.com/onemap/onemap/web/static"
 )
 
 // DefaultMaxBody is the request body limit when Config.MaxBody is 0.
@@ -258,8 +259,9 @@ func (s *server) routes() http.Handler {
 	oc.DELETE("/:layer/items/:fid", s.h(ogcErrors, s.deleteFeature))
 
 	if s.Web != nil {
-		get(r, "/", func(c *gin.Context) { c.FileFromFS("/", http.FS(s.Web)) })
-		r.StaticFS("/web", http.FS(s.Web)) // registers GET and HEAD itself
+		files := static.New(s.Web)
+		get(r, "/", func(c *gin.Context) { files.Serve(c.Writer, c.Request, "index.html") })
+		get(r, "/web/*path", func(c *gin.Context) { files.Serve(c.Writer, c.Request, c.Param("path")) })
 	}
 	return r
 }

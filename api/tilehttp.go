@@ -2,9 +2,8 @@ package api
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 
+	"github.com/onemap/onemap/internal/conneg"
 	"github.com/onemap/onemap/tiles/cache"
 )
 
@@ -43,13 +42,13 @@ func writeTile(w http.ResponseWriter, r *http.Request, e *cache.Entry, private b
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	gz := acceptsGzip(r.Header["Accept-Encoding"])
+	gz := conneg.AcceptsGzip(r.Header["Accept-Encoding"])
 	rep := e.Plain()
 	if gz {
 		rep = e.Gzipped()
 	}
 	h["Etag"] = rep.ETag
-	if noneMatch(r.Header["If-None-Match"], rep.ETag[0]) {
+	if conneg.NoneMatch(r.Header["If-None-Match"], rep.ETag[0]) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -62,59 +61,4 @@ func writeTile(w http.ResponseWriter, r *http.Request, e *cache.Entry, private b
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(rep.Body)
 	}
-}
-
-// acceptsGzip reads Accept-Encoding: gzip (or *) with a q-value above 0,
-// without allocating.
-func acceptsGzip(headers []string) bool {
-	star, gzip := false, -1
-	for _, header := range headers {
-		for header != "" {
-			var part string
-			part, header, _ = strings.Cut(header, ",")
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.TrimSpace(name)
-			ok := true
-			for params != "" {
-				var p string
-				p, params, _ = strings.Cut(params, ";")
-				k, v, _ := strings.Cut(p, "=")
-				if strings.EqualFold(strings.TrimSpace(k), "q") {
-					if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q <= 0 {
-						ok = false
-					}
-				}
-			}
-			switch {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				if ok {
-					gzip = 1
-				} else {
-					gzip = 0
-				}
-			case name == "*":
-				star = ok
-			}
-		}
-	}
-	if gzip >= 0 {
-		return gzip == 1
-	}
-	return star
-}
-
-// noneMatch says whether If-None-Match names the tag (weak comparison, as
-// RFC 9110 asks for If-None-Match) or is "*".
-func noneMatch(headers []string, tag string) bool {
-	for _, header := range headers {
-		for header != "" {
-			var t string
-			t, header, _ = strings.Cut(header, ",")
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
-				return true
-			}
-		}
-	}
-	return false
 }

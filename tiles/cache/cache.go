@@ -8,11 +8,6 @@
 package cache
 
 import (
-	"bytes"
-	"compress/gzip"
-	"encoding/binary"
-	"encoding/hex"
-	"hash/crc32"
 	"math"
 	"strconv"
 	"strings"
@@ -21,6 +16,8 @@ import (
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/paulmach/orb"
+
+	"github.com/onemap/onemap/internal/conneg"
 )
 
 // MaxZoom is the deepest zoom a key may have.
@@ -64,7 +61,7 @@ type Representation struct {
 }
 
 func representation(body []byte) Representation {
-	return Representation{Body: body, ETag: []string{etag(body)}, Length: []string{strconv.Itoa(len(body))}}
+	return Representation{Body: body, ETag: []string{conneg.ETag(body)}, Length: []string{strconv.Itoa(len(body))}}
 }
 
 // NewEntry makes an entry for an encoded tile.
@@ -85,32 +82,15 @@ func (e *Entry) ETag() string { return e.Plain().ETag[0] }
 // Gzipped returns the gzip-compressed tile, compressing once.
 func (e *Entry) Gzipped() Representation {
 	e.gzOnce.Do(func() {
-		var b bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression)
-		_, _ = zw.Write(e.Body)
-		_ = zw.Close()
-		e.gzipped = representation(b.Bytes())
+		gz := conneg.Gzip(e.Body)
+		e.gzipped = representation(gz)
 		if e.owner != nil {
-			e.owner.grew(e, int64(b.Len()))
+			e.owner.grew(e, int64(len(gz)))
 		}
 	})
 	return e.gzipped
 }
 
-// etag is a strong validator of the representation's bytes: two CRC-32s
-// (Castagnoli and IEEE, both done in hardware: a 64 KB tile in a few
-// microseconds, where SHA-256 took 45) and the length. A validator only
-// has to tell versions of one tile apart; 64 bits of checksum do.
-func etag(b []byte) string {
-	var tag [1 + 8 + 8 + 1 + 16 + 1]byte
-	out := append(tag[:0], '"')
-	out = binary.BigEndian.AppendUint32(out, crc32.Checksum(b, castagnoli))
-	out = binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(b))
-	h := hex.EncodeToString(out[1:9])
-	return `"` + h + "-" + strconv.FormatInt(int64(len(b)), 16) + `"`
-}
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func (e *Entry) weight() int64 {
 	// Key, entry and index overhead, about.
