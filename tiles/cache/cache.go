@@ -91,7 +91,6 @@ func (e *Entry) Gzipped() Representation {
 	return e.gzipped
 }
 
-
 func (e *Entry) weight() int64 {
 	// Key, entry and index overhead, about.
 	return int64(len(e.Body)) + e.gzSize + 256
