@@ -210,6 +210,11 @@ func serve(ctx context.Context, log *slog.Logger, args []string) error {
 	// The verdicts are computed in the background; their routes answer
 	// "computing" (503) until done.
 	sup.Start(ctx)
+	if *asOf == "" {
+		// Judged as of today: idle land and licences follow the calendar,
+		// re-judged just after each midnight.
+		go sup.FollowDays(ctx, supervise.Midnights(ctx))
+	}
 	ready.Store(true)
 	// Overviews build in the background: until a layer's are built, its
 	// tiles below the detail zoom answer 503 with Retry-After.

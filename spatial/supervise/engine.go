@@ -77,7 +77,8 @@ type Options struct {
 type Engine struct {
 	idx     *spatial.Index
 	cat     *layers.Catalog
-	rules   Rules
+	rules   Rules                  // fixed at start, but for the date:
+	asOf    atomic.Pointer[string] // the as-of date, moved on by RejudgeAsOf
 	regions Placer
 	log     *slog.Logger
 	workers int
@@ -125,6 +126,8 @@ func NewEngine(idx *spatial.Index, opts Options) (*Engine, error) {
 	}
 	e := &Engine{idx: idx, cat: cat, rules: opts.Rules, regions: opts.Regions, log: opts.Log, workers: opts.Workers,
 		state: Waiting, findings: map[string]map[int64]*Finding{}, ready: make(chan struct{})}
+	asOf := opts.Rules.AsOf
+	e.asOf.Store(&asOf)
 	if opts.Checks != nil {
 		e.checks = newCheckBook(opts.Checks)
 	}
@@ -132,8 +135,87 @@ func NewEngine(idx *spatial.Index, opts Options) (*Engine, error) {
 	return e, nil
 }
 
-// Rules returns the rules the engine applies.
-func (e *Engine) Rules() Rules { return e.rules }
+// Rules returns the rules the engine applies (as of the current date).
+func (e *Engine) Rules() Rules {
+	r := e.rules
+	r.AsOf = *e.asOf.Load()
+	return r
+}
+
+// RejudgeAsOf moves the as-of date to date (YYYY-MM-DD) and, when it
+// changed, judges the whole dataset again on it (Rejudge): idle land and
+// licences follow the calendar. It waits for the first full evaluation
+// to end first; a judgement already running keeps the date it started
+// with. When the re-judgement fails the date goes back, so that the
+// date the engine reports is the one its findings were judged on.
+func (e *Engine) RejudgeAsOf(ctx context.Context, date string) error {
+	r := e.rules
+	r.AsOf = date
+	if err := r.Check(); err != nil {
+		return err
+	}
+	if err := e.Wait(ctx); err != nil {
+		return err
+	}
+	next := &date
+	old := e.asOf.Swap(next)
+	if *old == date {
+		return nil
+	}
+	e.log.Info("supervision: re-judging as of a new date", "as_of", date, "was", *old)
+	if err := e.Rejudge(ctx); err != nil {
+		e.asOf.CompareAndSwap(next, old)
+		return err
+	}
+	return nil
+}
+
+// FollowDays re-judges as of each day sent on days (a time's local date),
+// until ctx is done: a server that keeps to today's date sends one at
+// every midnight (Midnights). A failed re-judgement is logged; the next
+// day tries again.
+func (e *Engine) FollowDays(ctx context.Context, days <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-days:
+			if err := e.RejudgeAsOf(ctx, t.Format(time.DateOnly)); err != nil && ctx.Err() == nil {
+				e.log.Error("supervision: re-judging as of a new date failed", "as_of", t.Format(time.DateOnly), "err", err)
+			}
+		}
+	}
+}
+
+// nextMidnight is one second past the next local midnight after now.
+func nextMidnight(now time.Time) time.Time {
+	y, m, d := now.Date()
+	return time.Date(y, m, d+1, 0, 0, 1, 0, now.Location())
+}
+
+// Midnights sends the time just after each local midnight from now on,
+// until ctx is done.
+func Midnights(ctx context.Context) <-chan time.Time {
+	out := make(chan time.Time)
+	go func() {
+		for {
+			now := time.Now()
+			timer := time.NewTimer(nextMidnight(now).Sub(now))
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case t := <-timer.C:
+				select {
+				case out <- t:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
 
 // Catalog returns the catalogue of the engine's index.
 func (e *Engine) Catalog() *layers.Catalog { return e.cat }
@@ -390,7 +472,7 @@ func (e *Engine) apply(ctx context.Context, chs []spatial.Change) error {
 		}
 		e.mu.Unlock()
 	}
-	j := &judge{snap: snap, cat: e.cat, rules: e.rules}
+	j := &judge{snap: snap, cat: e.cat, rules: e.Rules()}
 	for layer, ids := range some {
 		for id := range ids {
 			f, ok := snap.Get(layer, id)
@@ -435,7 +517,7 @@ func (e *Engine) judgeAll(ctx context.Context, snap *spatial.Snapshot, judged []
 	results := make([]*Finding, len(items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	j := &judge{snap: snap, cat: e.cat, rules: e.rules}
+	j := &judge{snap: snap, cat: e.cat, rules: e.Rules()}
 	for range min(e.workers, max(1, len(items))) {
 		wg.Add(1)
 		go func() {

@@ -595,3 +595,66 @@ func TestRejudge(t *testing.T) {
 		t.Errorf("counts %+v after a rejudge, %+v before", c, c0)
 	}
 }
+
+// TestFollowDays: as the days pass, supplies become idle land: the
+// engine re-judged as of a later date finds every supply agreed to start
+// more than a year before it and not built on, and keeps the earlier
+// findings' ones; the date it reports is the one judged on.
+func TestFollowDays(t *testing.T) {
+	d := demotest.Load(t, 1, testScale)
+	idx := d.FreshIndex(t)
+	e := readyEngine(t, idx, supervise.Options{})
+	idle := func() map[int64]string {
+		out := map[int64]string{}
+		fs, err := e.Findings("tdgy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if slices.Contains(f.Reasons, supervise.IdleLand) {
+				out[f.ID] = f.Date
+			}
+		}
+		return out
+	}
+	before := idle()
+	if e.Rules().AsOf != "2025-12-31" {
+		t.Fatalf("as of %s", e.Rules().AsOf)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	days := make(chan time.Time)
+	stopped := make(chan struct{})
+	go func() { e.FollowDays(ctx, days); close(stopped) }()
+	later := time.Date(2031, 6, 30, 0, 0, 1, 0, time.Local)
+	days <- later
+	days <- later // the same day again: nothing to do (the channel is unbuffered: the first is done)
+	cancel()
+	<-stopped
+	if got := e.Rules().AsOf; got != "2031-06-30" {
+		t.Fatalf("as of %s after a day passed", got)
+	}
+	after := idle()
+	for id := range before {
+		if _, ok := after[id]; !ok {
+			t.Errorf("supply %d idle on 2025-12-31 but not later", id)
+		}
+	}
+	newly := 0
+	for id, start := range after {
+		if _, ok := before[id]; ok {
+			continue
+		}
+		newly++
+		if start < "2024-12-31" || start >= "2030-06-30" {
+			t.Errorf("supply %d agreed to start on %s became idle only as of 2031-06-30", id, start)
+		}
+	}
+	if newly == 0 {
+		t.Fatalf("no supply became idle by 2031 (%d idle before): the date did not reach the rules", len(before))
+	}
+	if err := e.RejudgeAsOf(context.Background(), "2031-02-30"); err == nil || e.Rules().AsOf != "2031-06-30" {
+		t.Errorf("a bad date: %v, as of %s", err, e.Rules().AsOf)
+	}
+	t.Logf("idle supplies: %d as of 2025-12-31, %d as of 2031-06-30", len(before), len(after))
+}
