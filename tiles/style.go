@@ -33,6 +33,13 @@ var LandUseClasses = []struct{ Code, Name, Color string }{
 	{"12", "其他土地", "#d9cbb4"},
 }
 
+// The admin areas name townships from xzqTownshipFrom up
+// to xzqLabelMax, where their labels stop.
+const (
+	xzqTownshipFrom = 10
+	xzqLabelMax     = 14
+)
+
 // labels says which field names the features of a layer on the map, from
 // which zoom, at what size; the layers not listed carry no labels.
 var labels = map[string]struct {
@@ -215,17 +222,29 @@ func label(with func(map[string]any) map[string]any, l *layers.Layer, field stri
 		// step, not a comparison: encoding/json writes ">=" as "\u003e=",
 		// which gl-style-validate's JSON reader does not decode.
 		name := []any{"to-string", []any{"get", field}}
-		layout["text-field"] = []any{"step", []any{"zoom"},
-			[]any{"step", []any{"to-number", []any{"get", "RK"}, 0}, "", 5000, name},
-			12, name}
+		towns := []any{"step", []any{"to-number", []any{"get", "RK"}, 0}, "", 5000, name}
+		if l.FieldIndex("XZQDM") >= 0 {
+			// A township's seat bears the township's name and code (9
+			// digits; villages have 12): while the admin areas name the
+			// townships (xzqTownshipFrom to xzqLabelMax), the seat is not
+			// named a second time.
+			notSeat := []any{"case", []any{"==", []any{"length", []any{"to-string", []any{"get", "XZQDM"}}}, 9}, "", name}
+			layout["text-field"] = []any{"step", []any{"zoom"},
+				towns,
+				xzqTownshipFrom, "",
+				12, notSeat,
+				xzqLabelMax, name}
+		} else {
+			layout["text-field"] = []any{"step", []any{"zoom"}, towns, 12, name}
+		}
 	}
 	if l.ID == "xzq" && l.FieldIndex("JB") >= 0 {
 		name := []any{"to-string", []any{"get", field}}
 		layout["text-field"] = []any{"step", []any{"zoom"},
 			[]any{"match", []any{"get", "JB"}, "省", name, ""},
 			7, []any{"match", []any{"get", "JB"}, []any{"市", "县"}, name, ""},
-			10, []any{"match", []any{"get", "JB"}, "乡", name, ""}}
-		m["maxzoom"] = 14 // a place name per tile at street level is noise
+			xzqTownshipFrom, []any{"match", []any{"get", "JB"}, "乡", name, ""}}
+		m["maxzoom"] = xzqLabelMax // a place name per tile at street level is noise
 		layout["text-size"] = []any{"match", []any{"get", "JB"}, "省", 14, "市", 13, size}
 	}
 	return m

@@ -177,7 +177,22 @@ try {
   check('search finds the parcel number', found.includes(cfg.parcel.tbbh), found.slice(0, 80));
   await page.keyboard.press('Escape');
 
-  // 9. Keyboard: the tabs and the layer checkboxes take the focus.
+  // 9. Place names: no name drawn twice (a township's seat and the
+  // township itself) at the zooms where both layers label.
+  for (const zoom of [9.5, 11, 13, 14.5]) {
+    await page.evaluate(([lon, lat, z]) => window.onemap.map.jumpTo({ center: [lon, lat], zoom: z }), [cfg.parcel.lon, cfg.parcel.lat, zoom]);
+    await idle();
+    const names = await page.evaluate(() => {
+      const m = window.onemap.map;
+      const pick = (layer, field) => m.queryRenderedFeatures({ layers: [layer] }).map((f) => String(f.properties[field]));
+      return { xzq: pick('xzq-label', 'XZQMC'), jmd: pick('jmd-label', 'MC') };
+    });
+    const twice = [...new Set(names.jmd.filter((n) => names.xzq.includes(n)))];
+    check(`z${zoom}: no place named twice`, twice.length === 0 && names.xzq.length + names.jmd.length > 0,
+      `${names.xzq.length} admin and ${names.jmd.length} settlement labels${twice.length ? `; twice: ${twice.slice(0, 3).join(', ')}` : ''}`);
+  }
+
+  // 10. Keyboard: the tabs and the layer checkboxes take the focus.
   await page.focus('#tabs [data-tab=layers]');
   await page.keyboard.press('Enter');
   await page.focus('#chk-jmd');
@@ -186,7 +201,7 @@ try {
   check('keyboard toggles a layer', jmd === 'none', jmd);
   await page.keyboard.press('Space');
 
-  // 10. Login shows the restricted layers.
+  // 11. Login shows the restricted layers.
   const lockedBefore = await page.$('#chk-bdcdj');
   await page.click('#login-btn');
   await page.fill('#login-user', 'admin');
