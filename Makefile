@@ -37,7 +37,7 @@ bench: deps-test
 # the machine is shared); make test runs their seed corpora as plain tests.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	./layers:FuzzParseCatalog ./layers/codec:FuzzDecodeFeature ./layers/gpkg:FuzzGeoPackageBlob \
+	./layers:FuzzParseCatalog ./layers/codec:FuzzDecodeFeature ./layers/codec:FuzzMarshalJSON ./layers/gpkg:FuzzGeoPackageBlob \
 	./spatial/wkt:FuzzParse ./spatial/inputgeom:FuzzReadGeoJSON ./spatial/coordfile:FuzzParse \
 	./spatial/cql2:FuzzParseText ./spatial/cql2:FuzzParseJSON ./api:FuzzTileAddress
 fuzz: deps-test

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -108,7 +109,56 @@ func (s *server) listFeatures(c *gin.Context) error {
 
 func writeGeoJSON(c *gin.Context, status int, v any) {
 	c.Header("Content-Type", "application/geo+json")
+	if fc, ok := v.(featureCollectionJSON); ok {
+		// A page of features, written by appending (encoding/json would
+		// scan the features' bytes again to check them).
+		b, err := fc.appendJSON(make([]byte, 0, 4096))
+		if err == nil {
+			c.Data(status, "application/geo+json", b)
+			return
+		}
+	}
 	c.JSON(status, v)
+}
+
+// appendJSON writes the page as encoding/json writes it, members in order.
+func (fc featureCollectionJSON) appendJSON(b []byte) ([]byte, error) {
+	head, err := json.Marshal(fc.Type)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `{"type":`...)
+	b = append(b, head...)
+	b = append(b, `,"features":`...)
+	if fc.Features == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range fc.Features {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = fc.Features[i].AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	tail := struct {
+		NumberMatched  int    `json:"numberMatched"`
+		NumberReturned int    `json:"numberReturned"`
+		Limit          int    `json:"limit"`
+		Offset         int    `json:"offset"`
+		Notice         string `json:"notice,omitempty"`
+		TimeStamp      string `json:"timeStamp"`
+		Links          []link `json:"links"`
+	}{fc.NumberMatched, fc.NumberReturned, fc.Limit, fc.Offset, fc.Notice, fc.TimeStamp, fc.Links}
+	rest, err := json.Marshal(tail)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, ',')
+	return append(b, rest[1:]...), nil // the rest's members, after its "{"
 }
 
 func etag(f *layers.Feature) string { return `"` + strconv.FormatInt(f.Version, 10) + `"` }

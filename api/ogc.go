@@ -272,6 +272,22 @@ type ogcFeatureJSON struct {
 	Links []link `json:"links"`
 }
 
+// MarshalJSON writes the feature with its links as the last member (the
+// embedded feature's own MarshalJSON would leave them out).
+func (o ogcFeatureJSON) MarshalJSON() ([]byte, error) {
+	b, err := o.GeoJSONFeature.AppendJSON(nil)
+	if err != nil {
+		return nil, err
+	}
+	links, err := json.Marshal(o.Links)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b[:len(b)-1], `,"links":`...)
+	b = append(b, links...)
+	return append(b, '}'), nil
+}
+
 func (s *server) ogcItem(c *gin.Context) error {
 	l, err := s.layerParam(c, readLayer)
 	if err != nil {
